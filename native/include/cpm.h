@@ -16,7 +16,11 @@ struct rte_ring;
 
 /* ---- errors and lcores ---- */
 int cpm_rte_errno(void);
-unsigned int cpm_lcore_id(void);   /* LCORE_ID_ANY (UINT32_MAX) for an unregistered thread */
+unsigned int cpm_lcore_id(void);
+
+/* rte_eal_init that also returns what DPDK printed about a failure (getopt's complaint, the
+ * "EAL: ..." lines) in diag, without the usage text. Everything else still reaches stderr. */
+int cpm_eal_init(int argc, char **argv, char *diag, unsigned int diag_len);   /* LCORE_ID_ANY (UINT32_MAX) for an unregistered thread */
 
 /* ---- mbuf field offsets, read once by Java so packet metadata needs no downcall ---- */
 extern const uint32_t cpm_mbuf_size;

@@ -1,3 +1,9 @@
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include "cpm.h"
@@ -11,4 +17,81 @@ int cpm_rte_errno(void)
 unsigned int cpm_lcore_id(void)
 {
 	return rte_lcore_id();
+}
+
+/* Keeps the lines worth showing: everything but the usage text DPDK prints on bad options. */
+static void filter_output(const char *text, FILE *replay, char *diag, unsigned int diag_len, int failed)
+{
+	const char *line = text;
+	unsigned int used = 0;
+	int in_usage = 0;
+
+	while (*line != '\0') {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+
+		if (strncmp(line, "Usage:", 6) == 0)
+			in_usage = 1;
+		else if (in_usage && strncmp(line, "EAL: ", 5) == 0)
+			in_usage = 0;
+		if (!in_usage && len > 0) {
+			fprintf(replay, "%.*s\n", (int)len, line);
+			if (failed && used + len + 2 < diag_len) {
+				memcpy(diag + used, line, len);
+				used += len;
+				diag[used++] = '\n';
+			}
+		}
+		if (!end)
+			break;
+		line = end + 1;
+	}
+	if (diag_len > 0)
+		diag[used < diag_len ? used : diag_len - 1] = '\0';
+}
+
+int cpm_eal_init(int argc, char **argv, char *diag, unsigned int diag_len)
+{
+	int capture, saved_out, saved_err, ret, err;
+	FILE *replay;
+	off_t size;
+	char *text;
+
+	if (diag_len > 0)
+		diag[0] = '\0';
+	/* DPDK and getopt write straight to fds 1 and 2: point both at a memfd for the call. */
+	capture = memfd_create("cpumapd-eal-init", MFD_CLOEXEC);
+	if (capture < 0)
+		return rte_eal_init(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = dup(1);
+	saved_err = dup(2);
+	dup2(capture, 1);
+	dup2(capture, 2);
+
+	ret = rte_eal_init(argc, argv);
+	err = rte_errno;
+
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, 1);
+	dup2(saved_err, 2);
+	close(saved_out);
+	close(saved_err);
+
+	size = lseek(capture, 0, SEEK_END);
+	text = size > 0 ? mmap(NULL, size + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE, capture, 0) : MAP_FAILED;
+	if (text != MAP_FAILED) {
+		replay = fdopen(dup(2), "w");
+		if (replay) {
+			text[size] = '\0';
+			filter_output(text, replay, diag, diag_len, ret < 0);
+			fclose(replay);
+		}
+		munmap(text, size + 1);
+	}
+	close(capture);
+	rte_errno = err;
+	return ret;
 }

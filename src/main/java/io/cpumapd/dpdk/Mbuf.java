@@ -1,0 +1,170 @@
+package io.cpumapd.dpdk;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * {@code struct rte_mbuf} read and written in place. An mbuf is its address ({@code long});
+ * the field offsets come from the shim once, as constants the JIT folds, so reading packet
+ * metadata is a plain memory load: no downcall, no allocation.
+ */
+public final class Mbuf {
+    public static final int STRUCT_SIZE = Native.constantU32("cpm_mbuf_size");
+    public static final int HEADROOM = Native.constantU32("cpm_pktmbuf_headroom");
+    private static final long OFF_BUF_ADDR = Native.constantU32("cpm_mbuf_off_buf_addr");
+    private static final long OFF_DATA_OFF = Native.constantU32("cpm_mbuf_off_data_off");
+    private static final long OFF_NB_SEGS = Native.constantU32("cpm_mbuf_off_nb_segs");
+    private static final long OFF_PORT = Native.constantU32("cpm_mbuf_off_port");
+    private static final long OFF_OL_FLAGS = Native.constantU32("cpm_mbuf_off_ol_flags");
+    private static final long OFF_PACKET_TYPE = Native.constantU32("cpm_mbuf_off_packet_type");
+    private static final long OFF_PKT_LEN = Native.constantU32("cpm_mbuf_off_pkt_len");
+    private static final long OFF_DATA_LEN = Native.constantU32("cpm_mbuf_off_data_len");
+    private static final long OFF_VLAN_TCI = Native.constantU32("cpm_mbuf_off_vlan_tci");
+    private static final long OFF_HASH_RSS = Native.constantU32("cpm_mbuf_off_hash_rss");
+    private static final long OFF_BUF_LEN = Native.constantU32("cpm_mbuf_off_buf_len");
+
+    private static final MemorySegment M = Native.ALL;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT;
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG;
+
+    private static final MethodHandle ALLOC_BULK = Native.criticalDowncall("cpm_mbuf_alloc_bulk",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, Native.POINTER, Native.POINTER, ValueLayout.JAVA_INT));
+    private static final MethodHandle FREE_BULK = Native.criticalDowncall("cpm_mbuf_free_bulk",
+            FunctionDescriptor.ofVoid(Native.POINTER, ValueLayout.JAVA_INT));
+    private static final MethodHandle FREE = Native.criticalDowncall("cpm_mbuf_free",
+            FunctionDescriptor.ofVoid(Native.POINTER));
+
+    private Mbuf() {
+    }
+
+    /** Address of the first data byte: {@code buf_addr + data_off}. */
+    public static long dataAddress(long m) {
+        return M.get(U64, m + OFF_BUF_ADDR) + dataOffset(m);
+    }
+
+    public static int dataOffset(long m) {
+        return Short.toUnsignedInt(M.get(U16, m + OFF_DATA_OFF));
+    }
+
+    /** Bytes of this segment. */
+    public static int dataLength(long m) {
+        return Short.toUnsignedInt(M.get(U16, m + OFF_DATA_LEN));
+    }
+
+    /** Bytes of the whole packet, all segments. */
+    public static int packetLength(long m) {
+        return M.get(U32, m + OFF_PKT_LEN);
+    }
+
+    public static int segments(long m) {
+        return Short.toUnsignedInt(M.get(U16, m + OFF_NB_SEGS));
+    }
+
+    public static int bufferLength(long m) {
+        return Short.toUnsignedInt(M.get(U16, m + OFF_BUF_LEN));
+    }
+
+    /** Room after the data in this buffer. */
+    public static int tailroom(long m) {
+        return bufferLength(m) - dataOffset(m) - dataLength(m);
+    }
+
+    public static int port(long m) {
+        return Short.toUnsignedInt(M.get(U16, m + OFF_PORT));
+    }
+
+    public static long olFlags(long m) {
+        return M.get(U64, m + OFF_OL_FLAGS);
+    }
+
+    public static int packetType(long m) {
+        return M.get(U32, m + OFF_PACKET_TYPE);
+    }
+
+    public static int rssHash(long m) {
+        return M.get(U32, m + OFF_HASH_RSS);
+    }
+
+    public static int vlanTci(long m) {
+        return Short.toUnsignedInt(M.get(U16, m + OFF_VLAN_TCI));
+    }
+
+    /**
+     * Moves the start of data by {@code delta} bytes (negative grows into the headroom, like
+     * {@code bpf_xdp_adjust_head}) and fixes both lengths; single-segment mbufs only.
+     */
+    public static void adjustHead(long m, int delta) {
+        M.set(U16, m + OFF_DATA_OFF, (short) (dataOffset(m) + delta));
+        setLength(m, dataLength(m) - delta);
+    }
+
+    /** Sets data_len and pkt_len of a single-segment mbuf. */
+    public static void setLength(long m, int length) {
+        M.set(U16, m + OFF_DATA_LEN, (short) length);
+        M.set(U32, m + OFF_PKT_LEN, length);
+    }
+
+    public static void setRssHash(long m, int hash) {
+        M.set(U32, m + OFF_HASH_RSS, hash);
+    }
+
+    public static void setOlFlags(long m, long flags) {
+        M.set(U64, m + OFF_OL_FLAGS, flags);
+    }
+
+    /** Copies this segment's bytes out (test and control paths: allocates). */
+    public static byte[] copyData(long m) {
+        return MemorySegment.ofAddress(dataAddress(m)).reinterpret(dataLength(m)).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    /** Writes {@code bytes} as the whole content of a freshly allocated single-segment mbuf. */
+    public static void fill(long m, byte[] bytes) {
+        if (bytes.length > dataLength(m) + tailroom(m)) {
+            throw new IllegalArgumentException(bytes.length + " bytes do not fit in an mbuf with "
+                    + (dataLength(m) + tailroom(m)) + " bytes of room");
+        }
+        MemorySegment.copy(bytes, 0, M, ValueLayout.JAVA_BYTE, dataAddress(m), bytes.length);
+        setLength(m, bytes.length);
+    }
+
+    /**
+     * Takes {@code n} mbufs from {@code pool} into {@code handles[0..n)}: all or none.
+     * Returns false when the pool has fewer than {@code n} free.
+     */
+    public static boolean allocBulk(Mempool pool, HandleArray handles, int n) {
+        try {
+            return (int) ALLOC_BULK.invokeExact(pool.address(), handles.address(0), n) == 0;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Frees {@code handles[0..n)}: one call for the whole burst. */
+    public static void freeBulk(HandleArray handles, int n) {
+        freeBulk(handles.address(0), n);
+    }
+
+    /** Frees the {@code n} mbufs whose pointers start at native address {@code array}. */
+    public static void freeBulk(long array, int n) {
+        if (n == 0) {
+            return;
+        }
+        try {
+            FREE_BULK.invokeExact(array, n);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Frees one mbuf (control and cleanup paths; hot paths free in bulk). */
+    public static void free(long m) {
+        try {
+            FREE.invokeExact(m);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+}
