@@ -1,0 +1,8 @@
+package io.cpumapd.cli;
+
+import picocli.CommandLine.Command;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure this machine (no daemon needed).",
+        subcommands = {BenchRxFreeCommand.class})
+public final class BenchCommand {
+}

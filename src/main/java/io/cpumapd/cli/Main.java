@@ -1,0 +1,18 @@
+package io.cpumapd.cli;
+
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(name = "cpumapd", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "The kernel's BPF CPU map in user space: DPDK RX, Java filters, rte_ring queues, pinned consumers, TAP injection.",
+        subcommands = {RunCommand.class, BenchCommand.class, AutoComplete.GenerateCompletion.class})
+public final class Main {
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        return new CommandLine(new Main());
+    }
+}
