@@ -1,0 +1,412 @@
+package io.cpumapd.packet;
+
+import io.cpumapd.dpdk.Native;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The parsed headers of one Ethernet frame, read in place from native memory.
+ *
+ * <p>Mutable and reused: one instance per thread, {@link #parse} overwrites every field, so the hot
+ * path allocates nothing. Offsets are in bytes from the start of the frame; -1 means "not present".
+ * Every read is length-checked first, so a truncated or malformed frame gives a partial result and
+ * never an exception. The validity flags nest: {@code l4Valid ⇒ l3Valid ⇒ addressLength > 0 ⇒ l2Valid}.
+ * <ul>
+ *   <li>{@link #l2Valid()}: the Ethernet header and its VLAN tags are complete.</li>
+ *   <li>{@link #addressLength()} &gt; 0: the fixed IPv4 (20 bytes) or IPv6 (40 bytes) header is present
+ *       with the right version, so the addresses can be hashed even if options are cut off.</li>
+ *   <li>{@link #l3Valid()}: the whole L3 header (IPv4 options, IPv6 extension headers) is present and
+ *       sane; {@link #l4Protocol()} and {@link #l4Offset()} are known (for a later fragment the
+ *       offset is where its payload starts).</li>
+ *   <li>{@link #l4Valid()}: a TCP, UDP, SCTP, ICMP or ICMPv6 header is complete in an unfragmented
+ *       packet or a first fragment, and its ports / flags / type were read.</li>
+ * </ul>
+ */
+public final class Headers {
+    public static final int ETHER_HEADER_BYTES = 14;
+    public static final int VLAN_TAG_BYTES = 4;
+    public static final int MAX_VLAN_TAGS = 2;
+    /** Bounds the IPv6 extension-header walk so a crafted chain cannot cost more than this. */
+    public static final int MAX_IPV6_EXTENSION_HEADERS = 8;
+
+    public static final int ETH_P_IPV4 = 0x0800;
+    public static final int ETH_P_ARP = 0x0806;
+    public static final int ETH_P_8021Q = 0x8100;
+    public static final int ETH_P_8021AD = 0x88A8;
+    public static final int ETH_P_IPV6 = 0x86DD;
+    /** Values below this in the EtherType field are 802.3 frame lengths, not protocols. */
+    public static final int ETH_P_802_3_MIN = 0x0600;
+    /** {@link #etherType()} of an 802.3 length frame. */
+    public static final int ETHER_TYPE_LENGTH_FRAME = -1;
+
+    public static final int IPPROTO_HOPOPTS = 0;
+    public static final int IPPROTO_ICMP = 1;
+    public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_UDP = 17;
+    public static final int IPPROTO_ROUTING = 43;
+    public static final int IPPROTO_FRAGMENT = 44;
+    public static final int IPPROTO_ICMPV6 = 58;
+    public static final int IPPROTO_DSTOPTS = 60;
+    public static final int IPPROTO_SCTP = 132;
+
+    private static final int IPV4_MIN_HEADER_BYTES = 20;
+    private static final int IPV6_HEADER_BYTES = 40;
+    private static final int IPV6_FRAGMENT_HEADER_BYTES = 8;
+    private static final int TCP_MIN_HEADER_BYTES = 20;
+    private static final int UDP_HEADER_BYTES = 8;
+    private static final int SCTP_COMMON_HEADER_BYTES = 12;
+    private static final int ICMP_MIN_HEADER_BYTES = 4;
+
+    private static final MemorySegment ALL = Native.ALL;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private long dataAddress;
+    private int lengthBytes;
+    private boolean l2Valid;
+    private boolean l3Valid;
+    private boolean l4Valid;
+    private int l2LengthBytes;
+    private int vlanCount;
+    private int outerVlanTci;
+    private int etherType;
+    private int l3Offset;
+    private int ipVersion;
+    private int l3HeaderLengthBytes;
+    private int l4Protocol;
+    private int l4Offset;
+    private boolean fragment;
+    private boolean firstFragment;
+    private int srcAddressOffset;
+    private int dstAddressOffset;
+    private int addressLengthBytes;
+    private int srcPort;
+    private int dstPort;
+    private int tcpFlags;
+    private int icmpType;
+
+    public Headers() {
+        reset(0, 0);
+    }
+
+    /**
+     * Parses the frame of {@code length} bytes at absolute address {@code dataAddress}.
+     *
+     * @return {@link #l2Valid()}: false for a frame shorter than its Ethernet header and VLAN tags
+     */
+    public boolean parse(long dataAddress, int length) {
+        reset(dataAddress, Math.max(length, 0));
+        if (lengthBytes < ETHER_HEADER_BYTES) {
+            return false;
+        }
+        int type = u16(12);
+        int offset = ETHER_HEADER_BYTES;
+        while ((type == ETH_P_8021Q || type == ETH_P_8021AD) && vlanCount < MAX_VLAN_TAGS) {
+            if (offset + VLAN_TAG_BYTES > lengthBytes) {
+                return false;
+            }
+            if (vlanCount == 0) {
+                outerVlanTci = u16(offset);
+            }
+            type = u16(offset + 2);
+            offset += VLAN_TAG_BYTES;
+            vlanCount++;
+        }
+        l2Valid = true;
+        l2LengthBytes = offset;
+        l3Offset = offset;
+        etherType = type >= ETH_P_802_3_MIN ? type : ETHER_TYPE_LENGTH_FRAME;
+        if (type == ETH_P_IPV4) {
+            parseIpv4(offset);
+        } else if (type == ETH_P_IPV6) {
+            parseIpv6(offset);
+        }
+        return true;
+    }
+
+    private void reset(long address, int length) {
+        dataAddress = address;
+        lengthBytes = length;
+        l2Valid = false;
+        l3Valid = false;
+        l4Valid = false;
+        l2LengthBytes = -1;
+        vlanCount = 0;
+        outerVlanTci = -1;
+        etherType = 0;
+        l3Offset = -1;
+        ipVersion = 0;
+        l3HeaderLengthBytes = -1;
+        l4Protocol = -1;
+        l4Offset = -1;
+        fragment = false;
+        firstFragment = false;
+        srcAddressOffset = -1;
+        dstAddressOffset = -1;
+        addressLengthBytes = 0;
+        srcPort = -1;
+        dstPort = -1;
+        tcpFlags = -1;
+        icmpType = -1;
+    }
+
+    private void parseIpv4(int offset) {
+        if (offset + IPV4_MIN_HEADER_BYTES > lengthBytes) {
+            return;
+        }
+        int versionAndIhl = u8(offset);
+        if (versionAndIhl >>> 4 != 4) {
+            return;
+        }
+        ipVersion = 4;
+        addressLengthBytes = 4;
+        srcAddressOffset = offset + 12;
+        dstAddressOffset = offset + 16;
+        int headerBytes = (versionAndIhl & 0x0F) * 4;
+        int totalLengthBytes = u16(offset + 2);
+        if (headerBytes < IPV4_MIN_HEADER_BYTES || totalLengthBytes < headerBytes
+                || offset + headerBytes > lengthBytes) {
+            return;
+        }
+        int flagsAndFragmentOffset = u16(offset + 6);
+        int fragmentOffset = flagsAndFragmentOffset & 0x1FFF;
+        boolean moreFragments = (flagsAndFragmentOffset & 0x2000) != 0;
+        fragment = moreFragments || fragmentOffset != 0;
+        firstFragment = fragment && fragmentOffset == 0;
+        l3HeaderLengthBytes = headerBytes;
+        l4Protocol = u8(offset + 9);
+        l4Offset = offset + headerBytes;
+        l3Valid = true;
+        if (fragmentOffset == 0) {
+            // Ethernet pads short frames: bytes past the IP total length are not L4 header.
+            parseL4(Math.min(lengthBytes, offset + totalLengthBytes), IPPROTO_ICMP);
+        }
+    }
+
+    private void parseIpv6(int offset) {
+        if (offset + IPV6_HEADER_BYTES > lengthBytes) {
+            return;
+        }
+        if (u8(offset) >>> 4 != 6) {
+            return;
+        }
+        ipVersion = 6;
+        addressLengthBytes = 16;
+        srcAddressOffset = offset + 8;
+        dstAddressOffset = offset + 24;
+        int payloadLengthBytes = u16(offset + 4);
+        // Payload length 0 is a jumbogram (length in a hop-by-hop option): trust the frame length.
+        int l3End = payloadLengthBytes == 0
+                ? lengthBytes
+                : Math.min(lengthBytes, offset + IPV6_HEADER_BYTES + payloadLengthBytes);
+        int next = u8(offset + 6);
+        int cursor = offset + IPV6_HEADER_BYTES;
+        boolean laterFragment = false;
+        for (int walked = 0; isIpv6ExtensionHeader(next) && !laterFragment; walked++) {
+            if (walked == MAX_IPV6_EXTENSION_HEADERS) {
+                return;
+            }
+            if (cursor + 8 > l3End) {
+                return;
+            }
+            int headerBytes;
+            if (next == IPPROTO_FRAGMENT) {
+                int offsetAndFlags = u16(cursor + 2);
+                int fragmentOffset = offsetAndFlags >>> 3;
+                boolean moreFragments = (offsetAndFlags & 1) != 0;
+                // An atomic fragment (offset 0, no M flag) is a whole packet (RFC 6946).
+                fragment = moreFragments || fragmentOffset != 0;
+                firstFragment = fragment && fragmentOffset == 0;
+                // What follows the fragment header of a later fragment is payload, not headers.
+                laterFragment = fragmentOffset != 0;
+                headerBytes = IPV6_FRAGMENT_HEADER_BYTES;
+            } else {
+                headerBytes = (u8(cursor + 1) + 1) * 8;
+                if (cursor + headerBytes > l3End) {
+                    return;
+                }
+            }
+            next = u8(cursor);
+            cursor += headerBytes;
+        }
+        l3HeaderLengthBytes = cursor - offset;
+        l4Protocol = next;
+        l4Offset = cursor;
+        l3Valid = true;
+        if (!laterFragment) {
+            parseL4(l3End, IPPROTO_ICMPV6);
+        }
+    }
+
+    private static boolean isIpv6ExtensionHeader(int protocol) {
+        return protocol == IPPROTO_HOPOPTS || protocol == IPPROTO_ROUTING
+                || protocol == IPPROTO_DSTOPTS || protocol == IPPROTO_FRAGMENT;
+    }
+
+    private void parseL4(int l3End, int icmpProtocol) {
+        int available = l3End - l4Offset;
+        if (l4Protocol == IPPROTO_TCP) {
+            if (available < TCP_MIN_HEADER_BYTES) {
+                return;
+            }
+            int headerBytes = (u8(l4Offset + 12) >>> 4) * 4;
+            if (headerBytes < TCP_MIN_HEADER_BYTES || headerBytes > available) {
+                return;
+            }
+            readPorts();
+            tcpFlags = u8(l4Offset + 13);
+        } else if (l4Protocol == IPPROTO_UDP) {
+            if (available < UDP_HEADER_BYTES) {
+                return;
+            }
+            readPorts();
+        } else if (l4Protocol == IPPROTO_SCTP) {
+            if (available < SCTP_COMMON_HEADER_BYTES) {
+                return;
+            }
+            readPorts();
+        } else if (l4Protocol == icmpProtocol) {
+            if (available < ICMP_MIN_HEADER_BYTES) {
+                return;
+            }
+            icmpType = u8(l4Offset);
+        } else {
+            return;
+        }
+        l4Valid = true;
+    }
+
+    private void readPorts() {
+        srcPort = u16(l4Offset);
+        dstPort = u16(l4Offset + 2);
+    }
+
+    private int u8(int offset) {
+        return ALL.get(ValueLayout.JAVA_BYTE, dataAddress + offset) & 0xFF;
+    }
+
+    private int u16(int offset) {
+        return ALL.get(U16, dataAddress + offset) & 0xFFFF;
+    }
+
+    public long dataAddress() {
+        return dataAddress;
+    }
+
+    public int length() {
+        return lengthBytes;
+    }
+
+    public boolean l2Valid() {
+        return l2Valid;
+    }
+
+    public boolean l3Valid() {
+        return l3Valid;
+    }
+
+    public boolean l4Valid() {
+        return l4Valid;
+    }
+
+    /** Ethernet header plus VLAN tags, or -1 when they are cut off. */
+    public int l2Length() {
+        return l2LengthBytes;
+    }
+
+    /** Complete VLAN tags read (802.1Q or 802.1ad), at most {@link #MAX_VLAN_TAGS}. */
+    public int vlanCount() {
+        return vlanCount;
+    }
+
+    /** TCI of the outermost tag (PCP, DEI, VID), or -1 without tags. */
+    public int outerVlanTci() {
+        return outerVlanTci;
+    }
+
+    /**
+     * The EtherType after the VLAN tags, {@link #ETHER_TYPE_LENGTH_FRAME} for an 802.3 length frame,
+     * 0 when L2 is cut off. After {@link #MAX_VLAN_TAGS} tags a third tag's TPID shows here.
+     */
+    public int etherType() {
+        return etherType;
+    }
+
+    public int l3Offset() {
+        return l3Offset;
+    }
+
+    /** 4 or 6 once the fixed IP header is present, else 0. */
+    public int ipVersion() {
+        return ipVersion;
+    }
+
+    /** IPv4 header with options, or IPv6 header with extension headers; -1 unless {@link #l3Valid()}. */
+    public int l3HeaderLength() {
+        return l3HeaderLengthBytes;
+    }
+
+    /** IP protocol / IPv6 next header after the extension headers, -1 unless {@link #l3Valid()}. */
+    public int l4Protocol() {
+        return l4Protocol;
+    }
+
+    public int l4Offset() {
+        return l4Offset;
+    }
+
+    public boolean isFragment() {
+        return fragment;
+    }
+
+    public boolean isFirstFragment() {
+        return firstFragment;
+    }
+
+    /** A fragment other than the first: it carries no L4 header. */
+    public boolean isLaterFragment() {
+        return fragment && !firstFragment;
+    }
+
+    public int srcAddressOffset() {
+        return srcAddressOffset;
+    }
+
+    public int dstAddressOffset() {
+        return dstAddressOffset;
+    }
+
+    /** 4 (IPv4), 16 (IPv6) or 0 when the addresses are not in the frame. */
+    public int addressLength() {
+        return addressLengthBytes;
+    }
+
+    public int srcPort() {
+        return srcPort;
+    }
+
+    public int dstPort() {
+        return dstPort;
+    }
+
+    /** The 8 TCP flag bits (CWR..FIN), or -1. */
+    public int tcpFlags() {
+        return tcpFlags;
+    }
+
+    /** ICMP type (ICMPv6 type for IPv6), or -1. */
+    public int icmpType() {
+        return icmpType;
+    }
+
+    @Override
+    public String toString() {
+        return "Headers[len=" + lengthBytes + " l2=" + l2Valid + "/" + l2LengthBytes + " vlans=" + vlanCount
+                + " tci=" + outerVlanTci + " type=0x" + Integer.toHexString(etherType)
+                + " ipv" + ipVersion + " l3=" + l3Valid + "@" + l3Offset + "+" + l3HeaderLengthBytes
+                + " proto=" + l4Protocol + " l4=" + l4Valid + "@" + l4Offset
+                + " frag=" + fragment + " first=" + firstFragment
+                + " ports=" + srcPort + ">" + dstPort + " tcpFlags=" + tcpFlags + " icmp=" + icmpType + "]";
+    }
+}
