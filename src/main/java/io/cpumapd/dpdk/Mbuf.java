@@ -25,6 +25,16 @@ public final class Mbuf {
     private static final long OFF_HASH_RSS = Native.constantU32("cpm_mbuf_off_hash_rss");
     private static final long OFF_BUF_LEN = Native.constantU32("cpm_mbuf_off_buf_len");
 
+    /**
+     * cpumapd's metadata, in the mempool's private area right after {@code struct rte_mbuf} (every
+     * {@link Mempool} reserves it): what a filter sets travels with the packet through the ring.
+     */
+    public static final int META_SIZE = 24;
+    private static final long META_MARK = 0;
+    private static final long META_USER = 4;
+    private static final long META_QUEUE = 8;
+    private static final long META_TIMESTAMP = 16;
+
     private static final MemorySegment M = Native.ALL;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT;
@@ -90,6 +100,40 @@ public final class Mbuf {
 
     public static int vlanTci(long m) {
         return Short.toUnsignedInt(M.get(U16, m + OFF_VLAN_TCI));
+    }
+
+    public static int mark(long m) {
+        return M.get(U32, m + STRUCT_SIZE + META_MARK);
+    }
+
+    public static void setMark(long m, int mark) {
+        M.set(U32, m + STRUCT_SIZE + META_MARK, mark);
+    }
+
+    public static int userValue(long m) {
+        return M.get(U32, m + STRUCT_SIZE + META_USER);
+    }
+
+    public static void setUserValue(long m, int value) {
+        M.set(U32, m + STRUCT_SIZE + META_USER, value);
+    }
+
+    /** The RX queue the packet came in on. */
+    public static int queue(long m) {
+        return Short.toUnsignedInt(M.get(U16, m + STRUCT_SIZE + META_QUEUE));
+    }
+
+    /** RX timestamp in ns ({@link System#nanoTime()} base), 0 when not taken. */
+    public static long timestampNs(long m) {
+        return M.get(U64, m + STRUCT_SIZE + META_TIMESTAMP);
+    }
+
+    /** Resets the metadata of a packet just received: no mark, no user value, its queue and time. */
+    public static void initMeta(long m, int queue, long timestampNs) {
+        long meta = m + STRUCT_SIZE;
+        M.set(U64, meta + META_MARK, 0L); // mark and user value in one store
+        M.set(U16, meta + META_QUEUE, (short) queue);
+        M.set(U64, meta + META_TIMESTAMP, timestampNs);
     }
 
     /**

@@ -47,7 +47,7 @@ public final class Mempool implements AutoCloseable {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment mp = (MemorySegment) POOL_CREATE.invokeExact(arena.allocateFrom(name), count, cacheSize,
-                    (short) 0, (short) dataRoom, SOCKET_ID_ANY);
+                    (short) Mbuf.META_SIZE, (short) dataRoom, SOCKET_ID_ANY);
             if (mp.equals(MemorySegment.NULL)) {
                 throw Errno.fromRteErrno("rte_pktmbuf_pool_create(" + name + ", n=" + count + ", cache="
                         + cacheSize + ", data_room=" + dataRoom + ")");

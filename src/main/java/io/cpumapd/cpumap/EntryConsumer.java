@@ -1,0 +1,18 @@
+package io.cpumapd.cpumap;
+
+/** What {@link CpuMap} needs of an entry's consumer: start it pinned, drain it, read its counters. */
+public interface EntryConsumer {
+    /** Starts the consumer thread and returns once it runs (the kernel also waits for the kthread). */
+    void start();
+
+    /**
+     * Called after a grace period: no producer will enqueue any more. The consumer processes what
+     * the ring still holds (nothing is dropped for retirement), then stops; returns when it has.
+     */
+    void drainAndStop();
+
+    /** Counter {@code index} of the consumer's block (see the consumer's counter enum). */
+    long counter(int index);
+
+    int counterCount();
+}

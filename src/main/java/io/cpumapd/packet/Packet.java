@@ -1,0 +1,207 @@
+package io.cpumapd.packet;
+
+import io.cpumapd.dpdk.Mbuf;
+import io.cpumapd.dpdk.Native;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The XDP context as a flyweight over one mbuf: bounds-checked big-endian access to the bytes in
+ * place, RX metadata, head / tail adjustment, a metadata area that travels with the packet to the
+ * consumer and into the SkBuff, and the redirect target. One instance per worker, rewrapped per packet.
+ */
+public final class Packet {
+    /** Redirect target kinds. */
+    public static final int TARGET_NONE = 0;
+    public static final int TARGET_CPUMAP = 1;
+    public static final int TARGET_PORT = 2;
+
+    private static final MemorySegment M = Native.ALL;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    /** Flags of {@link #redirect(int, int)}: the low two bits are the action when the key is empty. */
+    public static final int REDIRECT_ACTION_MASK = 0x3;
+
+    private long mbuf;
+    private long data;
+    private int length;
+    private int queue;
+    private int mark;
+    private int userValue;
+    private int targetKind;
+    private int targetKey;
+    private int redirectFlags;
+
+    /** Points this flyweight at {@code mbuf}; mark, user value and queue come from its metadata area. */
+    public void wrap(long mbuf) {
+        this.mbuf = mbuf;
+        this.data = Mbuf.dataAddress(mbuf);
+        this.length = Mbuf.dataLength(mbuf);
+        this.queue = Mbuf.queue(mbuf);
+        this.mark = Mbuf.mark(mbuf);
+        this.userValue = Mbuf.userValue(mbuf);
+        this.targetKind = TARGET_NONE;
+    }
+
+    /** Writes what the filter changed back into the mbuf (lengths, offsets, metadata). */
+    public void commit() {
+        Mbuf.setMark(mbuf, mark);
+        Mbuf.setUserValue(mbuf, userValue);
+    }
+
+    public long mbuf() {
+        return mbuf;
+    }
+
+    /** Address of the first byte, for parsers that read in place (see {@code Headers}). */
+    public long dataAddress() {
+        return data;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    public int port() {
+        return Mbuf.port(mbuf);
+    }
+
+    public int queue() {
+        return queue;
+    }
+
+    /** The NIC's RSS hash (0 when the driver gives none). */
+    public int rssHash() {
+        return Mbuf.rssHash(mbuf);
+    }
+
+    public long olFlags() {
+        return Mbuf.olFlags(mbuf);
+    }
+
+    public int mark() {
+        return mark;
+    }
+
+    public void setMark(int mark) {
+        this.mark = mark;
+    }
+
+    public int userValue() {
+        return userValue;
+    }
+
+    public void setUserValue(int value) {
+        this.userValue = value;
+    }
+
+    private long at(int offset, int size) {
+        if (offset < 0 || offset > length - size) {
+            throw PacketBoundsException.INSTANCE;
+        }
+        return data + offset;
+    }
+
+    public int getU8(int offset) {
+        return Byte.toUnsignedInt(M.get(ValueLayout.JAVA_BYTE, at(offset, 1)));
+    }
+
+    public int getU16(int offset) {
+        return Short.toUnsignedInt(M.get(U16, at(offset, 2)));
+    }
+
+    /** Big-endian 32 bits (as an int; use {@link Integer#toUnsignedLong} for the unsigned value). */
+    public int getU32(int offset) {
+        return M.get(U32, at(offset, 4));
+    }
+
+    public long getU64(int offset) {
+        return M.get(U64, at(offset, 8));
+    }
+
+    public void setU8(int offset, int value) {
+        M.set(ValueLayout.JAVA_BYTE, at(offset, 1), (byte) value);
+    }
+
+    public void setU16(int offset, int value) {
+        M.set(U16, at(offset, 2), (short) value);
+    }
+
+    public void setU32(int offset, int value) {
+        M.set(U32, at(offset, 4), value);
+    }
+
+    public void setU64(int offset, long value) {
+        M.set(U64, at(offset, 8), value);
+    }
+
+    /** Copies {@code len} bytes at {@code offset} into {@code dst} (control paths and tests). */
+    public void copyTo(int offset, byte[] dst, int dstOffset, int len) {
+        MemorySegment.copy(M, ValueLayout.JAVA_BYTE, at(offset, len), dst, dstOffset, len);
+    }
+
+    /**
+     * {@code bpf_xdp_adjust_head}: a negative delta grows the packet into the headroom (to push a
+     * header), a positive one shrinks it from the front. Returns false, changing nothing, when the
+     * room is not there or less than an Ethernet header would remain.
+     */
+    public boolean adjustHead(int delta) {
+        int headroom = Mbuf.dataOffset(mbuf);
+        if (delta < -headroom || length - delta < 14) {
+            return false;
+        }
+        Mbuf.adjustHead(mbuf, delta);
+        data += delta;
+        length -= delta;
+        return true;
+    }
+
+    /** {@code bpf_xdp_adjust_tail}: grows into the tailroom or shrinks; false when impossible. */
+    public boolean adjustTail(int delta) {
+        if (delta > Mbuf.tailroom(mbuf) || length + delta < 14) {
+            return false;
+        }
+        length += delta;
+        Mbuf.setLength(mbuf, length);
+        return true;
+    }
+
+    /**
+     * {@code bpf_redirect_map(cpumap, key, 0)}: send to the cpumap entry of {@code key}. When the
+     * key has no entry the packet gets ABORTED (drop, counted as a redirect error).
+     */
+    public Verdict redirect(int key) {
+        return redirect(key, 0);
+    }
+
+    /** As {@link #redirect(int)}; the low bits of {@code flags} are the action for an empty key. */
+    public Verdict redirect(int key, int flags) {
+        targetKind = TARGET_CPUMAP;
+        targetKey = key;
+        redirectFlags = flags;
+        return Verdict.REDIRECT;
+    }
+
+    /** Out DPDK port {@code portId} (the devmap of a chain). */
+    public Verdict redirectToPort(int portId) {
+        targetKind = TARGET_PORT;
+        targetKey = portId;
+        redirectFlags = 0;
+        return Verdict.REDIRECT;
+    }
+
+    public int targetKind() {
+        return targetKind;
+    }
+
+    public int targetKey() {
+        return targetKey;
+    }
+
+    /** The verdict a REDIRECT to an empty key becomes. */
+    public Verdict fallback() {
+        return Verdict.ofAction(redirectFlags & REDIRECT_ACTION_MASK);
+    }
+}

@@ -1,0 +1,42 @@
+package io.cpumapd.worker;
+
+import io.cpumapd.dpdk.HandleArray;
+import io.cpumapd.dpdk.Mbuf;
+import io.cpumapd.metrics.Counters;
+import java.lang.foreign.Arena;
+
+/**
+ * PASS without a kernel behind it: counts and frees in bulk. The remote action {@code drop} of
+ * {@code xdp-bench redirect-cpu}, and a stand-in wherever no TAP is configured.
+ */
+public final class DropDelivery implements Delivery {
+    private final HandleArray pending;
+    private final Counters counters = new Counters(1);
+    private int count;
+
+    public DropDelivery(Arena arena, int capacity) {
+        this.pending = new HandleArray(arena, capacity);
+    }
+
+    @Override
+    public void pass(long mbuf) {
+        if (count == pending.capacity()) {
+            flush();
+        }
+        pending.set(count++, mbuf);
+    }
+
+    @Override
+    public void flush() {
+        if (count > 0) {
+            Mbuf.freeBulk(pending, count);
+            counters.add(0, count);
+            count = 0;
+        }
+    }
+
+    /** Any thread: packets taken so far. */
+    public long packets() {
+        return counters.get(0);
+    }
+}

@@ -1,0 +1,23 @@
+package io.cpumapd.worker;
+
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+/** Idle strategies by the names config and CLI use. */
+public final class IdleStrategies {
+    public static final String BUSY_SPIN = "busy-spin";
+    public static final String BACKOFF = "backoff";
+
+    private IdleStrategies() {
+    }
+
+    /** @param onPark counts each time the thread gives its core away (never called by busy-spin) */
+    public static IdleStrategy byName(String name, Runnable onPark) {
+        return switch (name) {
+            case BUSY_SPIN -> new BusySpinIdleStrategy();
+            case BACKOFF -> new CountingBackoffIdleStrategy(100, 10, 1_000, 1_000_000, onPark);
+            default -> throw new IllegalArgumentException("unknown idle strategy '" + name + "': use " + BUSY_SPIN
+                    + " or " + BACKOFF);
+        };
+    }
+}

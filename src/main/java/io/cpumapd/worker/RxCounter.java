@@ -1,0 +1,26 @@
+package io.cpumapd.worker;
+
+/** Counters of an RX worker: packets received and the final action taken for each. */
+public enum RxCounter {
+    RX("rx"),
+    ABORTED("aborted"),
+    DROP("drop"),
+    PASS("pass"),
+    TX("tx"),
+    REDIRECT("redirect"),
+    /** REDIRECT to a key without entry, or to a port that does not exist, ending ABORTED. */
+    REDIRECT_ERRORS("redirect_errors"),
+    /** The filter threw: ABORTED for that packet. */
+    EXCEPTIONS("exceptions");
+
+    public static final RxCounter[] ALL = values();
+    private final String label;
+
+    RxCounter(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+}

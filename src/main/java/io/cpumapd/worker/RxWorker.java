@@ -1,0 +1,164 @@
+package io.cpumapd.worker;
+
+import io.cpumapd.cpumap.Quiescence;
+import io.cpumapd.cpumap.Redirector;
+import io.cpumapd.dpdk.Eal;
+import io.cpumapd.dpdk.HandleArray;
+import io.cpumapd.dpdk.Mbuf;
+import io.cpumapd.dpdk.Port;
+import io.cpumapd.metrics.Counters;
+import io.cpumapd.packet.Packet;
+import io.cpumapd.packet.PacketFilter;
+import io.cpumapd.packet.Verdict;
+import java.lang.foreign.Arena;
+import java.util.List;
+import java.util.function.Supplier;
+import net.openhft.affinity.Affinity;
+import org.agrona.concurrent.Agent;
+
+/**
+ * An RX core (the NAPI poll of a driver with an XDP program): polls its (port, queue) list, runs
+ * the filter on every packet, acts on the verdict, and at the end of every poll flushes the bulk
+ * queues, port TX and the local delivery, then passes a quiescent point.
+ */
+public final class RxWorker implements Agent {
+    public static final int BURST = 32;
+
+    private final String name;
+    private final int cpu;
+    private final RxQueue[] queues;
+    private final FilterSlot filter;
+    private final Quiescence quiescence;
+    private final Supplier<Redirector> redirectors;
+    private final Supplier<PortTx> portTxs;
+    private final Supplier<Delivery> deliveries;
+    private final Arena arena = Arena.ofShared();
+    private final HandleArray burst = new HandleArray(arena, BURST);
+    private final HandleArray dropped = new HandleArray(arena, BURST * 2);
+    private final Packet packet = new Packet();
+    private final Counters counters = new Counters(RxCounter.ALL.length);
+
+    private Quiescence.Participant participant;
+    private Redirector redirector;
+    private PortTx portTx;
+    private Delivery delivery;
+    private int drops;
+
+    public RxWorker(String name, int cpu, List<RxQueue> queues, FilterSlot filter, Quiescence quiescence,
+            Supplier<Redirector> redirectors, Supplier<PortTx> portTxs, Supplier<Delivery> deliveries) {
+        this.name = name;
+        this.cpu = cpu;
+        this.queues = queues.toArray(RxQueue[]::new);
+        this.filter = filter;
+        this.quiescence = quiescence;
+        this.redirectors = redirectors;
+        this.portTxs = portTxs;
+        this.deliveries = deliveries;
+    }
+
+    @Override
+    public void onStart() {
+        Affinity.setAffinity(cpu);
+        Eal.registerThread();
+        participant = quiescence.register(name);
+        redirector = redirectors.get();
+        portTx = portTxs.get();
+        delivery = deliveries.get();
+    }
+
+    @Override
+    public int doWork() {
+        PacketFilter f = filter.get(); // once per poll: a swap is atomic per burst
+        int total = 0;
+        for (RxQueue q : queues) {
+            Port port = q.port();
+            int n = port.rxBurst(q.queue(), burst, BURST);
+            if (n == 0) {
+                continue;
+            }
+            long now = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                long m = burst.get(i);
+                Mbuf.initMeta(m, q.queue(), now);
+                act(m, run(f, m), port.id());
+            }
+            total += n;
+            if (drops > BURST) {
+                freeDropped();
+            }
+        }
+        counters.add(RxCounter.RX.ordinal(), total);
+        redirector.flush();
+        portTx.flush();
+        delivery.flush();
+        freeDropped();
+        participant.quiescent();
+        return total;
+    }
+
+    private Verdict run(PacketFilter f, long m) {
+        packet.wrap(m);
+        try {
+            Verdict v = f.filter(packet);
+            packet.commit();
+            return v == null ? Verdict.ABORTED : v;
+        } catch (RuntimeException e) {
+            counters.increment(RxCounter.EXCEPTIONS.ordinal());
+            return Verdict.ABORTED;
+        }
+    }
+
+    private void act(long m, Verdict v, int rxPort) {
+        if (v == Verdict.REDIRECT) {
+            boolean queued = packet.targetKind() == Packet.TARGET_PORT
+                    ? portTx.send(packet.targetKey(), m)
+                    : redirector.redirect(packet.targetKey(), m);
+            if (queued) {
+                counters.increment(RxCounter.REDIRECT.ordinal());
+                return;
+            }
+            v = packet.fallback();
+            if (v == Verdict.ABORTED) {
+                counters.increment(RxCounter.REDIRECT_ERRORS.ordinal());
+            }
+        }
+        switch (v) {
+            case PASS -> delivery.pass(m);
+            case TX -> portTx.send(rxPort, m);
+            default -> dropped.set(drops++, m);
+        }
+        counters.increment(v.ordinal() + RxCounter.ABORTED.ordinal());
+    }
+
+    private void freeDropped() {
+        Mbuf.freeBulk(dropped, drops);
+        drops = 0;
+    }
+
+    @Override
+    public void onClose() {
+        if (participant != null) {
+            participant.offline();
+        }
+        Eal.unregisterThread();
+    }
+
+    public long counter(RxCounter c) {
+        return counters.get(c.ordinal());
+    }
+
+    /** Any thread: counter {@code which} of target {@code key} of this worker's bulk queues. */
+    public long targetCounter(int key, int which) {
+        Redirector r = redirector;
+        return r == null ? 0 : r.counter(key, which);
+    }
+
+    public int cpu() {
+        return cpu;
+    }
+
+    @Override
+    public String roleName() {
+        return name;
+    }
+}
