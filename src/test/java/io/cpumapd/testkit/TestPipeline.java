@@ -41,10 +41,19 @@ public final class TestPipeline implements AutoCloseable {
     public final List<Redirector> redirectors = new CopyOnWriteArrayList<>();
     private static final java.util.concurrent.atomic.AtomicInteger POOLS = new java.util.concurrent.atomic.AtomicInteger();
     private final AgentRunner rxRunner;
+    private final java.util.function.IntFunction<io.cpumapd.worker.Delivery> deliveryFactory;
+    private final java.util.concurrent.atomic.AtomicInteger deliveryCount = new java.util.concurrent.atomic.AtomicInteger();
     private final Arena arena = Arena.ofShared();
     private boolean rxStopped;
 
     public TestPipeline(String rxPort, PacketFilter initial, int maxEntries, int batch, String idle) {
+        this(rxPort, initial, maxEntries, batch, idle, null);
+    }
+
+    /** @param deliveries builds the n-th thread's delivery (null: count and free) */
+    public TestPipeline(String rxPort, PacketFilter initial, int maxEntries, int batch, String idle,
+            java.util.function.IntFunction<io.cpumapd.worker.Delivery> deliveries) {
+        this.deliveryFactory = deliveries;
         pool = Mempool.create("pipeline" + POOLS.incrementAndGet(), 8191, 64, Mempool.DEFAULT_DATA_ROOM);
         port = Port.byName(rxPort);
         int txQueues = Math.min(4, port.info().maxTxQueues());
@@ -75,7 +84,10 @@ public final class TestPipeline implements AutoCloseable {
         return r;
     }
 
-    private DropDelivery newDelivery() {
+    private io.cpumapd.worker.Delivery newDelivery() {
+        if (deliveryFactory != null) {
+            return deliveryFactory.apply(deliveryCount.getAndIncrement());
+        }
         DropDelivery d = new DropDelivery(arena, 64);
         deliveries.add(d);
         return d;

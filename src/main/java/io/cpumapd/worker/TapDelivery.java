@@ -1,0 +1,69 @@
+package io.cpumapd.worker;
+
+import io.cpumapd.dpdk.HandleArray;
+import io.cpumapd.dpdk.Mbuf;
+import io.cpumapd.skb.SkBuff;
+import io.cpumapd.skb.SkBuffBuilder;
+import io.cpumapd.skb.SkBuffPool;
+import io.cpumapd.tap.InjectorCounters;
+import io.cpumapd.tap.TapDevice;
+import io.cpumapd.tap.TapInjector;
+import java.lang.foreign.Arena;
+
+/**
+ * PASS into the kernel: builds an SkBuff per packet (preallocated, one per batch slot) and
+ * injects the batch into this thread's TAP queue with one native call, then frees the mbufs.
+ * Frames shorter than an Ethernet header are not injected: counted in {@link #tooShort()} and freed.
+ */
+public final class TapDelivery implements Delivery {
+    private final SkBuffBuilder builder = new SkBuffBuilder();
+    private final SkBuffPool skbs;
+    private final TapInjector injector;
+    private final HandleArray pending;
+    private int count;
+
+    public TapDelivery(TapDevice tap, int queue, int capacity, Arena arena) {
+        this.skbs = new SkBuffPool(capacity, arena);
+        this.injector = new TapInjector(tap, queue, capacity);
+        this.pending = new HandleArray(arena, capacity);
+        byte[] mac = tap.macAddress();
+        long mac48 = 0;
+        for (byte b : mac) {
+            mac48 = (mac48 << 8) | (b & 0xff);
+        }
+        builder.deviceMac(mac48);
+    }
+
+    @Override
+    public void pass(long m) {
+        if (count == pending.capacity()) {
+            flush();
+        }
+        SkBuff skb = skbs.get(count);
+        pending.set(count++, m);
+        if (builder.build(skb, m, Mbuf.dataAddress(m), Mbuf.dataLength(m), Mbuf.port(m), Mbuf.queue(m),
+                Mbuf.rssHash(m), Mbuf.olFlags(m), Mbuf.vlanTci(m), Mbuf.mark(m), Mbuf.userValue(m),
+                Mbuf.timestampNs(m))) {
+            injector.add(skb.vnetHeaderAddress(), skb.dataAddress(), skb.length());
+        }
+    }
+
+    @Override
+    public void flush() {
+        if (count == 0) {
+            return;
+        }
+        injector.flush(); // the kernel copied the frames: the mbufs can go
+        Mbuf.freeBulk(pending, count);
+        count = 0;
+    }
+
+    public InjectorCounters counters() {
+        return injector.counters();
+    }
+
+    /** Any thread: frames dropped because they are shorter than an Ethernet header. */
+    public long tooShort() {
+        return builder.tooShort();
+    }
+}
