@@ -1,6 +1,7 @@
 package io.cpumapd.skb;
 
 import io.cpumapd.dpdk.Native;
+import io.cpumapd.tap.VnetHeader;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -32,9 +33,9 @@ public final class SkBuff {
     public static final int ETH_P_802_2 = 0x0004;
 
     /** {@code struct virtio_net_hdr_mrg_rxbuf}: the header size a TAP expects with TUNSETVNETHDRSZ 12. */
-    public static final int VNET_HEADER_BYTES = 12;
-    public static final int VIRTIO_NET_HDR_F_DATA_VALID = 2;
-    public static final int VIRTIO_NET_HDR_GSO_NONE = 0;
+    public static final int VNET_HEADER_BYTES = VnetHeader.SIZE_BYTES;
+    public static final int VIRTIO_NET_HDR_F_DATA_VALID = VnetHeader.F_DATA_VALID;
+    public static final int VIRTIO_NET_HDR_GSO_NONE = VnetHeader.GSO_NONE;
 
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LE_LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

@@ -134,7 +134,9 @@ public final class Consumer implements Agent, EntryConsumer {
             switch (run(m)) {
                 case PASS -> {
                     counters.increment(ConsumerCounter.PASS.ordinal());
-                    delivery.pass(m);
+                    if (!delivery.pass(m)) {
+                        counters.increment(ConsumerCounter.DROPS.ordinal());
+                    }
                 }
                 case DROP -> {
                     counters.increment(ConsumerCounter.DROP.ordinal());
@@ -154,7 +156,7 @@ public final class Consumer implements Agent, EntryConsumer {
                 }
             }
         }
-        delivery.flush();
+        counters.add(ConsumerCounter.DROPS.ordinal(), delivery.flush());
         redirector.flush();
         portTx.flush();
         Mbuf.freeBulk(dropped, drops);

@@ -6,7 +6,9 @@ package io.cpumapd.worker;
  * one go and frees the mbufs.
  */
 public interface Delivery {
-    void pass(long mbuf);
+    /** Returns false when the packet cannot be delivered (too short to be a frame): it is freed, not delivered. */
+    boolean pass(long mbuf);
 
-    void flush();
+    /** Returns how many of the packets passed since the last flush the kernel refused. */
+    int flush();
 }

@@ -19,20 +19,22 @@ public final class DropDelivery implements Delivery {
     }
 
     @Override
-    public void pass(long mbuf) {
+    public boolean pass(long mbuf) {
         if (count == pending.capacity()) {
             flush();
         }
         pending.set(count++, mbuf);
+        return true;
     }
 
     @Override
-    public void flush() {
+    public int flush() {
         if (count > 0) {
             Mbuf.freeBulk(pending, count);
             counters.add(0, count);
             count = 0;
         }
+        return 0;
     }
 
     /** Any thread: packets taken so far. */

@@ -11,7 +11,9 @@ public enum RxCounter {
     /** REDIRECT to a key without entry, or to a port that does not exist, ending ABORTED. */
     REDIRECT_ERRORS("redirect_errors"),
     /** The filter threw: ABORTED for that packet. */
-    EXCEPTIONS("exceptions");
+    EXCEPTIONS("exceptions"),
+    /** PASS that the local delivery could not hand to the kernel (too short, refused by the TAP). */
+    PASS_DROPS("pass_drops");
 
     public static final RxCounter[] ALL = values();
     private final String label;

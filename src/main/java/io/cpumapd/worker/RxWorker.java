@@ -90,7 +90,7 @@ public final class RxWorker implements Agent {
         counters.add(RxCounter.RX.ordinal(), total);
         redirector.flush();
         portTx.flush();
-        delivery.flush();
+        counters.add(RxCounter.PASS_DROPS.ordinal(), delivery.flush());
         freeDropped();
         participant.quiescent();
         return total;
@@ -123,7 +123,11 @@ public final class RxWorker implements Agent {
             }
         }
         switch (v) {
-            case PASS -> delivery.pass(m);
+            case PASS -> {
+                if (!delivery.pass(m)) {
+                    counters.increment(RxCounter.PASS_DROPS.ordinal());
+                }
+            }
             case TX -> portTx.send(rxPort, m);
             default -> dropped.set(drops++, m);
         }

@@ -21,6 +21,7 @@ public final class TapDelivery implements Delivery {
     private final TapInjector injector;
     private final HandleArray pending;
     private int count;
+    private int refused; // by flushes that pass() made itself, reported by the next flush()
 
     public TapDelivery(TapDevice tap, int queue, int capacity, Arena arena) {
         this.skbs = new SkBuffPool(capacity, arena);
@@ -35,27 +36,33 @@ public final class TapDelivery implements Delivery {
     }
 
     @Override
-    public void pass(long m) {
+    public boolean pass(long m) {
         if (count == pending.capacity()) {
-            flush();
+            refused += flush();
         }
         SkBuff skb = skbs.get(count);
         pending.set(count++, m);
-        if (builder.build(skb, m, Mbuf.dataAddress(m), Mbuf.dataLength(m), Mbuf.port(m), Mbuf.queue(m),
+        if (!builder.build(skb, m, Mbuf.dataAddress(m), Mbuf.dataLength(m), Mbuf.port(m), Mbuf.queue(m),
                 Mbuf.rssHash(m), Mbuf.olFlags(m), Mbuf.vlanTci(m), Mbuf.mark(m), Mbuf.userValue(m),
                 Mbuf.timestampNs(m))) {
-            injector.add(skb.vnetHeaderAddress(), skb.dataAddress(), skb.length());
+            return false;
         }
+        injector.add(skb.vnetHeaderAddress(), skb.dataAddress(), skb.length());
+        return true;
     }
 
     @Override
-    public void flush() {
+    public int flush() {
+        int queued = injector.pending();
+        int failed = refused;
+        refused = 0;
         if (count == 0) {
-            return;
+            return failed;
         }
-        injector.flush(); // the kernel copied the frames: the mbufs can go
+        failed += queued - injector.flush(); // the kernel copied the frames: the mbufs can go
         Mbuf.freeBulk(pending, count);
         count = 0;
+        return failed;
     }
 
     public InjectorCounters counters() {

@@ -39,6 +39,17 @@ class PipelineTapEndToEndTest {
 
     @TempDir
     Path dir;
+    static Eal eal;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void startEal() {
+        eal = TestEal.start();
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopEal() {
+        eal.close();
+    }
     final List<TapDelivery> deliveries = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private TapDelivery track(TapDelivery d) {
@@ -70,8 +81,9 @@ class PipelineTapEndToEndTest {
                     "in", "-U", "--immediate-mode", "-n", "-B", "65536", "-w", out.toString()).redirectErrorStream(true).start();
             awaitListening(tcpdump);
 
-            try (Eal eal = TestEal.start("net_pcap0,rx_pcap=" + in)) {
-                TestPipeline p = new TestPipeline("net_pcap0", packet -> packet.redirect(packet.length() & 1), 2, 8,
+            {
+                eal.attach("net_pcap1,rx_pcap=" + in);
+                TestPipeline p = new TestPipeline("net_pcap1", packet -> packet.redirect(packet.length() & 1), 2, 8,
                         "backoff", i -> track(new TapDelivery(tap, i % tap.queueCount(), 32, arena)));
                 try {
                     p.map.update(0, 2048, null, CpuMap.ANY);
@@ -129,5 +141,64 @@ class PipelineTapEndToEndTest {
             }
         }
         throw new IllegalStateException("tcpdump exited before listening");
+    }
+
+    @Test
+    void truncatedAndMalformedFramesAreInjectedOrCountedNeverCrash() throws Exception {
+        String name = "cpmbad" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000));
+        try (NetNamespace ns = NetNamespace.create("cpumapd-bad");
+                TapDevice tap = TapDevice.create(TapOptions.builder(name).queues(4).vnetHdr(true).build());
+                Arena arena = Arena.ofShared()) {
+            ns.moveLink(tap.name());
+            ns.exec("ip", "link", "set", tap.name(), "up");
+            // Every cut of a TCP/IPv6 frame in a VLAN, plus a few frames of garbage.
+            byte[] whole = FrameBuilder.ethernet().vlan(7).ipv6("2001:db8::2", "2001:db8::1").tcp(50000, 50001)
+                    .sequencedPayload(1, 40).build();
+            List<byte[]> frames = new java.util.ArrayList<>();
+            for (int cut = 1; cut <= whole.length; cut++) {
+                frames.add(FrameBuilder.truncate(whole, cut));
+            }
+            java.util.Random random = new java.util.Random(5);
+            for (int i = 0; i < 50; i++) {
+                byte[] junk = new byte[1 + random.nextInt(200)];
+                random.nextBytes(junk);
+                frames.add(junk);
+            }
+            long tooShort = frames.stream().filter(f -> f.length < 14).count();
+            Path in = dir.resolve("bad.pcap");
+            try (io.cpumapd.pcap.PcapWriter w = new io.cpumapd.pcap.PcapWriter(in)) {
+                for (byte[] f : frames) {
+                    w.write(f, 0);
+                }
+            }
+            {
+                eal.attach("net_pcap2,rx_pcap=" + in);
+                TestPipeline p = new TestPipeline("net_pcap2", packet -> packet.redirect(0), 1, 8, "backoff",
+                        i -> track(new TapDelivery(tap, i % tap.queueCount(), 32, arena)));
+                try {
+                    p.map.update(0, 1024, null, CpuMap.ANY);
+                    p.startRx();
+                    p.awaitRx(frames.size(), 20_000);
+                    long end = System.currentTimeMillis() + 10_000;
+                    while (p.consumer(0, ConsumerCounter.PROCESSED) < frames.size() && System.currentTimeMillis() < end) {
+                        Thread.sleep(10);
+                    }
+                    p.stopRx();
+                    p.map.close();
+                    long injected = deliveries.stream().mapToLong(d -> d.counters().packets()).sum();
+                    long refused = deliveries.stream().mapToLong(d -> d.counters().errors()).sum();
+                    assertThat(p.rx(RxCounter.RX)).isEqualTo(frames.size());
+                    assertThat(p.consumer(0, ConsumerCounter.PASS)).isEqualTo(frames.size());
+                    assertThat(deliveries.stream().mapToLong(TapDelivery::tooShort).sum()).isEqualTo(tooShort);
+                    assertThat(p.consumer(0, ConsumerCounter.DROPS)).as("too short + refused by the TAP")
+                            .isEqualTo(tooShort + refused);
+                    assertThat(injected + refused).isEqualTo(frames.size() - tooShort);
+                    assertThat(injected).as("frames of 14 bytes or more are taken as the kernel would")
+                            .isGreaterThanOrEqualTo(frames.size() - tooShort - refused).isPositive();
+                } finally {
+                    p.close(); // mempool back to full
+                }
+            }
+        }
     }
 }
