@@ -42,10 +42,19 @@ public final class RunCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(ealArgs);
         args.add("--file-prefix=cpumapd-" + ProcessHandle.current().pid());
         CountDownLatch stop = new CountDownLatch(1);
-        Thread hook = new Thread(stop::countDown, "cpumapd-signal");
+        CountDownLatch stopped = new CountDownLatch(1);
+        // SIGINT / SIGTERM run shutdown hooks: ask the loop to stop, and hold the JVM until ports are closed.
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "cpumapd-signal");
         Runtime.getRuntime().addShutdownHook(hook);
         try (Eal eal = Eal.init(args); Mempool pool = Mempool.create("rx", 8191, 256, Mempool.DEFAULT_DATA_ROOM)) {
-            out.printf("eal: started, DPDK %s, %d lcore(s)%n", Eal.version(), eal.lcoreCount());
+            out.printf("eal: started, %s, %d lcore(s)%n", Eal.version(), eal.lcoreCount());
             List<Port> ports = Port.all();
             for (Port p : ports) {
                 p.configure(1, 1, 1024, 1024, pool);
@@ -63,6 +72,9 @@ public final class RunCommand implements Callable<Integer> {
                 p.close();
             }
             out.printf("stopped, mempool in use: %d%n", pool.inUse());
+            out.flush();
+        } finally {
+            stopped.countDown();
         }
         return 0;
     }
