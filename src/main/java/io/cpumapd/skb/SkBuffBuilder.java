@@ -1,6 +1,7 @@
 package io.cpumapd.skb;
 
 import io.cpumapd.dpdk.Native;
+import io.cpumapd.metrics.Counters;
 import io.cpumapd.packet.Headers;
 
 import java.lang.foreign.ValueLayout;
@@ -29,8 +30,10 @@ public final class SkBuffBuilder {
 
     private final Headers headers = new Headers();
     private long deviceMac = NO_DEVICE_MAC;
-    private long built;
-    private long tooShort;
+    private static final int BUILT = 0;
+    private static final int TOO_SHORT = 1;
+    /** Single writer (the builder's thread), read by metrics and tests on other threads. */
+    private final Counters counters = new Counters(2);
 
     /** The MAC of the device the frames are delivered to, as 48 bits (first octet most significant). */
     public SkBuffBuilder deviceMac(long macAs48Bits) {
@@ -55,7 +58,7 @@ public final class SkBuffBuilder {
     public boolean build(SkBuff skb, long mbuf, long dataAddress, int length, int port, int queue, int rssHash,
                          long olFlags, int vlanTciOffload, int mark, int userValue, long timestampNs) {
         if (length < Headers.ETHER_HEADER_BYTES) {
-            tooShort++;
+            counters.increment(TOO_SHORT);
             return false;
         }
         headers.parse(dataAddress, length);
@@ -82,7 +85,7 @@ public final class SkBuffBuilder {
         skb.ingressQueue = queue;
         skb.timestampNs = timestampNs;
         skb.writeVnetHeader();
-        built++;
+        counters.increment(BUILT);
         return true;
     }
 
@@ -92,11 +95,11 @@ public final class SkBuffBuilder {
     }
 
     public long built() {
-        return built;
+        return counters.get(BUILT);
     }
 
     public long tooShort() {
-        return tooShort;
+        return counters.get(TOO_SHORT);
     }
 
     private void setVlan(SkBuff skb, long olFlags, int vlanTciOffload) {
