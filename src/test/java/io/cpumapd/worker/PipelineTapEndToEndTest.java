@@ -52,6 +52,20 @@ class PipelineTapEndToEndTest {
     }
     final List<TapDelivery> deliveries = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+    /** A 4-queue vnet_hdr TAP, moved into {@code ns} and up there (a move brings a link down). */
+    private static TapDevice upInside(NetNamespace ns, String prefix) {
+        String name = prefix + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000));
+        TapDevice tap = TapDevice.create(TapOptions.builder(name).queues(4).vnetHdr(true).build());
+        try {
+            ns.moveLink(tap.name());
+            ns.exec("ip", "link", "set", tap.name(), "up");
+            return tap;
+        } catch (RuntimeException e) {
+            tap.close();
+            throw e;
+        }
+    }
+
     private TapDelivery track(TapDelivery d) {
         deliveries.add(d);
         return d;
@@ -59,13 +73,10 @@ class PipelineTapEndToEndTest {
 
     @Test
     void everyFrameReachesTheKernelExactlyOnce() throws Exception {
-        String name = "cpme2e" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000));
         try (NetNamespace ns = NetNamespace.create("cpumapd-e2e");
-                TapDevice tap = TapDevice.create(TapOptions.builder(name).queues(4).vnetHdr(true).build());
+                TapDevice tap = upInside(ns, "cpme2e");
                 Arena arena = Arena.ofShared()) {
-            ns.moveLink(tap.name());
             ns.exec("ip", "link", "set", "lo", "up");
-            ns.exec("ip", "link", "set", tap.name(), "up");
             ns.exec("ip", "addr", "add", "198.18.0.1/24", "dev", tap.name());
             ns.exec("ip", "-6", "addr", "add", "2001:db8::1/64", "dev", tap.name(), "nodad");
 
@@ -145,12 +156,9 @@ class PipelineTapEndToEndTest {
 
     @Test
     void truncatedAndMalformedFramesAreInjectedOrCountedNeverCrash() throws Exception {
-        String name = "cpmbad" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000));
         try (NetNamespace ns = NetNamespace.create("cpumapd-bad");
-                TapDevice tap = TapDevice.create(TapOptions.builder(name).queues(4).vnetHdr(true).build());
+                TapDevice tap = upInside(ns, "cpmbad");
                 Arena arena = Arena.ofShared()) {
-            ns.moveLink(tap.name());
-            ns.exec("ip", "link", "set", tap.name(), "up");
             // Every cut of a TCP/IPv6 frame in a VLAN, plus a few frames of garbage.
             byte[] whole = FrameBuilder.ethernet().vlan(7).ipv6("2001:db8::2", "2001:db8::1").tcp(50000, 50001)
                     .sequencedPayload(1, 40).build();
