@@ -1,8 +1,11 @@
 package io.cpumapd.cpumap;
 
 import io.cpumapd.dpdk.Errno;
+import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Ring;
 import io.cpumapd.packet.PacketFilter;
+import io.cpumapd.skb.SkbHandle;
+import java.lang.foreign.Arena;
 import io.cpumapd.worker.Cpus;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -11,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BiFunction;
 
@@ -44,6 +48,9 @@ public final class CpuMap implements AutoCloseable {
     });
     private final AtomicInteger nextEntryId = new AtomicInteger(1);
     private final List<CompletableFuture<Void>> retiring = new ArrayList<>();
+    private final Arena cleanupArena = Arena.ofShared();
+    private final HandleArray cleanupScratch = new HandleArray(cleanupArena, 64); // reaper thread only
+    private final AtomicLong cleanedUp = new AtomicLong();
 
     /**
      * @param usableCpus CPUs a consumer may be pinned to (the process's affinity mask): a key outside
@@ -153,6 +160,9 @@ public final class CpuMap implements AutoCloseable {
             quiescence.synchronize();
             old.consumer().drainAndStop();
             totals.retire(key, old.consumer());
+            // The consumer drained to empty; whatever is still there (a consumer that died) is
+            // freed by kind, never leaked and never freed as the wrong kind.
+            cleanedUp.addAndGet(SkbHandle.drainAndFree(old.ring(), cleanupScratch));
             old.ring().close();
         }, reaper).whenComplete((v, e) -> {
             if (e != null) {
@@ -199,6 +209,11 @@ public final class CpuMap implements AutoCloseable {
         return out;
     }
 
+    /** Handles ring cleanup found in retired rings and freed (0 unless a consumer died before draining). */
+    public long cleanedUp() {
+        return cleanedUp.get();
+    }
+
     /** Consumer counter {@code index} of key {@code cpu}, summed over its live and retired consumers: never goes back. */
     public long consumerCounter(int cpu, int index) {
         return totals.get(cpu, index);
@@ -215,6 +230,7 @@ public final class CpuMap implements AutoCloseable {
         }
         awaitRetired();
         reaper.shutdown();
+        cleanupArena.close();
     }
 
     /** What lookup shows: key, qsize, entry id (as the kernel's prog id shows the program) and program name. */

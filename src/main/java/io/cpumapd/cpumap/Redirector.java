@@ -1,6 +1,6 @@
 package io.cpumapd.cpumap;
 
-import io.cpumapd.dpdk.Mbuf;
+import io.cpumapd.skb.SkbHandle;
 import io.cpumapd.metrics.Counters;
 import java.lang.foreign.Arena;
 
@@ -82,7 +82,7 @@ public final class Redirector {
         }
         int sent = q.entry.ring().enqueueBurst(q.handles, 0, n);
         if (sent < n) {
-            Mbuf.freeBulk(q.handles.address(sent), n - sent);
+            SkbHandle.freeBulk(q.handles, sent, n - sent);
             counters.add(key * COUNTERS_PER_TARGET + DROPS, n - sent);
         }
         counters.add(key * COUNTERS_PER_TARGET + ENQUEUED, sent);

@@ -29,11 +29,14 @@ public final class Mbuf {
      * cpumapd's metadata, in the mempool's private area right after {@code struct rte_mbuf} (every
      * {@link Mempool} reserves it): what a filter sets travels with the packet through the ring.
      */
-    public static final int META_SIZE = 24;
+    public static final int META_SIZE = 40;
     private static final long META_MARK = 0;
     private static final long META_USER = 4;
     private static final long META_QUEUE = 8;
     private static final long META_TIMESTAMP = 16;
+    /** Room for the virtio_net_hdr of an SkBuff built on the RX core (skb mode), 12 bytes used. */
+    private static final long META_VNET = 24;
+    public static final int META_VNET_BYTES = 16;
 
     private static final MemorySegment M = Native.ALL;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT;
@@ -126,6 +129,11 @@ public final class Mbuf {
     /** RX timestamp in ns ({@link System#nanoTime()} base), 0 when not taken. */
     public static long timestampNs(long m) {
         return M.get(U64, m + STRUCT_SIZE + META_TIMESTAMP);
+    }
+
+    /** Where an SkBuff built on the RX core (skb mode) leaves its virtio_net_hdr for the consumer. */
+    public static long vnetHeaderAddress(long m) {
+        return m + STRUCT_SIZE + META_VNET;
     }
 
     /** Resets the metadata of a packet just received: no mark, no user value, its queue and time. */

@@ -1,5 +1,7 @@
 package io.cpumapd.skb;
 
+import io.cpumapd.dpdk.Mbuf;
+
 import io.cpumapd.dpdk.Native;
 import io.cpumapd.metrics.Counters;
 import io.cpumapd.packet.Headers;
@@ -46,6 +48,13 @@ public final class SkBuffBuilder {
 
     public long deviceMac() {
         return deviceMac;
+    }
+
+    /** Fills {@code skb} from mbuf {@code m}: its data, RX metadata and cpumapd's metadata area. */
+    public boolean build(SkBuff skb, long m) {
+        return build(skb, m, Mbuf.dataAddress(m), Mbuf.dataLength(m), Mbuf.port(m), Mbuf.queue(m),
+                Mbuf.rssHash(m), Mbuf.olFlags(m), Mbuf.vlanTci(m), Mbuf.mark(m), Mbuf.userValue(m),
+                Mbuf.timestampNs(m));
     }
 
     /**

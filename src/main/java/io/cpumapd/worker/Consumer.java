@@ -12,6 +12,7 @@ import io.cpumapd.metrics.Counters;
 import io.cpumapd.packet.Packet;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.packet.Verdict;
+import io.cpumapd.skb.SkbHandle;
 import java.lang.foreign.Arena;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +54,8 @@ public final class Consumer implements Agent, EntryConsumer {
     private PortTx portTx;
     private Delivery delivery;
     private AgentRunner runner;
+    private long lastPollNs;
+    private int lastWork;
 
     /**
      * @param redirectors builds this consumer's producer side for second-stage REDIRECT to another entry
@@ -109,6 +112,7 @@ public final class Consumer implements Agent, EntryConsumer {
             redirector = redirectors.get();
             portTx = portTxs.get();
             delivery = deliveries.get();
+            lastPollNs = System.nanoTime();
         } catch (Throwable t) {
             failure = t;
             started.countDown();
@@ -119,7 +123,12 @@ public final class Consumer implements Agent, EntryConsumer {
 
     @Override
     public int doWork() {
+        long now = System.nanoTime();
+        counters.add(lastWork > 0 ? ConsumerCounter.BUSY_NS.ordinal() : ConsumerCounter.IDLE_NS.ordinal(),
+                now - lastPollNs);
+        lastPollNs = now;
         int n = ring.dequeueBurst(handles, batch);
+        lastWork = n;
         if (n == 0) {
             participant.quiescent();
             if (draining) {
@@ -130,11 +139,12 @@ public final class Consumer implements Agent, EntryConsumer {
         }
         int drops = 0;
         for (int i = 0; i < n; i++) {
-            long m = handles.get(i);
+            long h = handles.get(i);
+            long m = SkbHandle.mbuf(h);
             switch (run(m)) {
                 case PASS -> {
                     counters.increment(ConsumerCounter.PASS.ordinal());
-                    if (!delivery.pass(m)) {
+                    if (!(SkbHandle.isSkb(h) ? delivery.passBuilt(m) : delivery.pass(m))) {
                         counters.increment(ConsumerCounter.DROPS.ordinal());
                     }
                 }
@@ -143,7 +153,7 @@ public final class Consumer implements Agent, EntryConsumer {
                     dropped.set(drops++, m);
                 }
                 case REDIRECT -> {
-                    if (redirect(m)) {
+                    if (redirect(h)) {
                         counters.increment(ConsumerCounter.REDIRECT.ordinal());
                     } else {
                         counters.increment(ConsumerCounter.EXCEPTIONS.ordinal());
@@ -179,10 +189,11 @@ public final class Consumer implements Agent, EntryConsumer {
         }
     }
 
-    private boolean redirect(long m) {
+    /** A redirect keeps the handle's kind for another entry; a port takes the plain mbuf. */
+    private boolean redirect(long h) {
         return switch (packet.targetKind()) {
-            case Packet.TARGET_CPUMAP -> redirector.redirect(packet.targetKey(), m);
-            case Packet.TARGET_PORT -> portTx.send(packet.targetKey(), m);
+            case Packet.TARGET_CPUMAP -> redirector.redirect(packet.targetKey(), h);
+            case Packet.TARGET_PORT -> portTx.send(packet.targetKey(), SkbHandle.mbuf(h));
             default -> false;
         };
     }
@@ -191,6 +202,9 @@ public final class Consumer implements Agent, EntryConsumer {
     public void onClose() {
         if (participant != null) {
             participant.offline();
+        }
+        if (portTx != null) {
+            portTx.release();
         }
         if (Eal.lcoreId() != Eal.LCORE_ID_ANY) {
             Eal.unregisterThread();

@@ -10,7 +10,10 @@ public enum ConsumerCounter {
     DROP("drop"),
     REDIRECT("redirect"),
     /** ABORTED, TX, a throwing program, or a redirect that found no target. */
-    EXCEPTIONS("exceptions");
+    EXCEPTIONS("exceptions"),
+    /** Time spent in batches that found work, and in polls that found none (duty cycle). */
+    BUSY_NS("busy_ns"),
+    IDLE_NS("idle_ns");
 
     public static final ConsumerCounter[] ALL = values();
     private final String label;

@@ -9,6 +9,14 @@ public interface Delivery {
     /** Returns false when the packet cannot be delivered (too short to be a frame): it is freed, not delivered. */
     boolean pass(long mbuf);
 
+    /**
+     * PASS of a packet whose SkBuff the RX core built already (skb mode): its virtio_net_hdr is in
+     * the mbuf's metadata area; nothing is parsed again.
+     */
+    default boolean passBuilt(long mbuf) {
+        return pass(mbuf);
+    }
+
     /** Returns how many of the packets passed since the last flush the kernel refused. */
     int flush();
 }

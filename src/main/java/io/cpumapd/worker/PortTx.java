@@ -20,9 +20,16 @@ public final class PortTx {
     private final HandleArray[] pending;
     private final int[] counts;
     private final Counters counters = new Counters(2);
+    private final Runnable onRelease;
 
     /** @param ports indexed by port id (null where no port); {@code queue} is this thread's TX queue */
     public PortTx(Port[] ports, int queue, int capacity, Arena arena) {
+        this(ports, queue, capacity, arena, () -> { });
+    }
+
+    /** @param onRelease gives this thread's TX queue back when the thread ends ({@link #release()}) */
+    public PortTx(Port[] ports, int queue, int capacity, Arena arena, Runnable onRelease) {
+        this.onRelease = onRelease;
         this.ports = ports.clone();
         this.queue = queue;
         this.pending = new HandleArray[ports.length];
@@ -63,6 +70,16 @@ public final class PortTx {
         }
         counters.add(SENT, sent);
         counts[p] = 0;
+    }
+
+    /** The owning thread ends: sends what is pending, then hands its TX queue back. */
+    public void release() {
+        flush();
+        onRelease.run();
+    }
+
+    public int queue() {
+        return queue;
     }
 
     public long counter(int which) {

@@ -13,7 +13,11 @@ public enum RxCounter {
     /** The filter threw: ABORTED for that packet. */
     EXCEPTIONS("exceptions"),
     /** PASS that the local delivery could not hand to the kernel (too short, refused by the TAP). */
-    PASS_DROPS("pass_drops");
+    PASS_DROPS("pass_drops"),
+    /** skb mode: REDIRECT of a frame too short for an SkBuff (dropped on the RX core). */
+    SKB_ERRORS("skb_errors"),
+    /** TX on a port where this worker has no TX queue: dropped. */
+    TX_ERRORS("tx_errors");
 
     public static final RxCounter[] ALL = values();
     private final String label;

@@ -10,7 +10,13 @@ import io.cpumapd.metrics.Counters;
 import io.cpumapd.packet.Packet;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.packet.Verdict;
+import io.cpumapd.dpdk.Native;
+import io.cpumapd.skb.SkBuff;
+import io.cpumapd.skb.SkBuffBuilder;
+import io.cpumapd.skb.SkBuffPool;
+import io.cpumapd.skb.SkbHandle;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.function.Supplier;
 import net.openhft.affinity.Affinity;
@@ -38,6 +44,10 @@ public final class RxWorker implements Agent {
     private final Packet packet = new Packet();
     private final Counters counters = new Counters(RxCounter.ALL.length);
 
+    private boolean skbMode;
+    private SkBuffBuilder skbBuilder;
+    private SkBuff skb;
+
     private Quiescence.Participant participant;
     private Redirector redirector;
     private PortTx portTx;
@@ -54,6 +64,18 @@ public final class RxWorker implements Agent {
         this.redirectors = redirectors;
         this.portTxs = portTxs;
         this.deliveries = deliveries;
+    }
+
+    /**
+     * skb mode (the kernel's generic XDP): packets redirected to the cpumap get their SkBuff built
+     * here on the RX core and travel as tagged handles; the consumer injects them without parsing.
+     * Call before the worker starts.
+     */
+    public RxWorker skbMode(long deviceMac48) {
+        skbMode = true;
+        skbBuilder = new SkBuffBuilder().deviceMac(deviceMac48);
+        skb = new SkBuffPool(1, arena).get(0);
+        return this;
     }
 
     @Override
@@ -110,9 +132,21 @@ public final class RxWorker implements Agent {
 
     private void act(long m, Verdict v, int rxPort) {
         if (v == Verdict.REDIRECT) {
-            boolean queued = packet.targetKind() == Packet.TARGET_PORT
-                    ? portTx.send(packet.targetKey(), m)
-                    : redirector.redirect(packet.targetKey(), m);
+            boolean queued;
+            if (packet.targetKind() == Packet.TARGET_PORT) {
+                queued = portTx.send(packet.targetKey(), m);
+            } else if (skbMode) {
+                if (!skbBuilder.build(skb, m)) {
+                    counters.increment(RxCounter.SKB_ERRORS.ordinal());
+                    dropped.set(drops++, m);
+                    return;
+                }
+                MemorySegment.copy(Native.ALL, skb.vnetHeaderAddress(), Native.ALL, Mbuf.vnetHeaderAddress(m),
+                        SkBuff.VNET_HEADER_BYTES);
+                queued = redirector.redirect(packet.targetKey(), SkbHandle.tag(m));
+            } else {
+                queued = redirector.redirect(packet.targetKey(), m);
+            }
             if (queued) {
                 counters.increment(RxCounter.REDIRECT.ordinal());
                 return;
@@ -128,7 +162,12 @@ public final class RxWorker implements Agent {
                     counters.increment(RxCounter.PASS_DROPS.ordinal());
                 }
             }
-            case TX -> portTx.send(rxPort, m);
+            case TX -> {
+                if (!portTx.send(rxPort, m)) { // no TX queue for this thread on that port
+                    counters.increment(RxCounter.TX_ERRORS.ordinal());
+                    dropped.set(drops++, m);
+                }
+            }
             default -> dropped.set(drops++, m);
         }
         counters.increment(v.ordinal() + RxCounter.ABORTED.ordinal());
@@ -143,6 +182,9 @@ public final class RxWorker implements Agent {
     public void onClose() {
         if (participant != null) {
             participant.offline();
+        }
+        if (portTx != null) {
+            portTx.release();
         }
         Eal.unregisterThread();
     }

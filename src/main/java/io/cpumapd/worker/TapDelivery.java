@@ -20,10 +20,12 @@ public final class TapDelivery implements Delivery {
     private final SkBuffPool skbs;
     private final TapInjector injector;
     private final HandleArray pending;
+    private final int queue;
     private int count;
     private int refused; // by flushes that pass() made itself, reported by the next flush()
 
     public TapDelivery(TapDevice tap, int queue, int capacity, Arena arena) {
+        this.queue = queue;
         this.skbs = new SkBuffPool(capacity, arena);
         this.injector = new TapInjector(tap, queue, capacity);
         this.pending = new HandleArray(arena, capacity);
@@ -42,12 +44,20 @@ public final class TapDelivery implements Delivery {
         }
         SkBuff skb = skbs.get(count);
         pending.set(count++, m);
-        if (!builder.build(skb, m, Mbuf.dataAddress(m), Mbuf.dataLength(m), Mbuf.port(m), Mbuf.queue(m),
-                Mbuf.rssHash(m), Mbuf.olFlags(m), Mbuf.vlanTci(m), Mbuf.mark(m), Mbuf.userValue(m),
-                Mbuf.timestampNs(m))) {
+        if (!builder.build(skb, m)) {
             return false;
         }
         injector.add(skb.vnetHeaderAddress(), skb.dataAddress(), skb.length());
+        return true;
+    }
+
+    @Override
+    public boolean passBuilt(long m) {
+        if (count == pending.capacity()) {
+            refused += flush();
+        }
+        pending.set(count++, m);
+        injector.add(Mbuf.vnetHeaderAddress(m), Mbuf.dataAddress(m), Mbuf.dataLength(m));
         return true;
     }
 
@@ -63,6 +73,10 @@ public final class TapDelivery implements Delivery {
         Mbuf.freeBulk(pending, count);
         count = 0;
         return failed;
+    }
+
+    public int queue() {
+        return queue;
     }
 
     public InjectorCounters counters() {
