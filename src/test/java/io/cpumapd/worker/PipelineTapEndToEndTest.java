@@ -6,25 +6,17 @@ import io.cpumapd.cpumap.CpuMap;
 import io.cpumapd.dpdk.Eal;
 import io.cpumapd.pcap.FrameBuilder;
 import io.cpumapd.pcap.MixedTraffic;
-import io.cpumapd.pcap.PcapReader;
-import io.cpumapd.pcap.PcapRecord;
 import io.cpumapd.tap.TapDevice;
 import io.cpumapd.tap.TapOptions;
+import io.cpumapd.testkit.Capture;
 import io.cpumapd.testkit.NetNamespace;
 import io.cpumapd.testkit.TestEal;
 import io.cpumapd.testkit.TestPipeline;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,10 +79,7 @@ class PipelineTapEndToEndTest {
             traffic.writePcap(in, FRAMES);
             long even = frames.stream().filter(f -> (f.length & 1) == 0).count();
 
-            Path out = dir.resolve("out.pcap");
-            Process tcpdump = new ProcessBuilder("ip", "netns", "exec", ns.name(), "tcpdump", "-i", tap.name(), "-Q",
-                    "in", "-U", "--immediate-mode", "-n", "-B", "65536", "-w", out.toString()).redirectErrorStream(true).start();
-            awaitListening(tcpdump);
+            Capture capture = Capture.start(ns, tap.name(), dir.resolve("out.pcap"));
 
             {
                 eal.attach("net_pcap1,rx_pcap=" + in);
@@ -118,40 +107,9 @@ class PipelineTapEndToEndTest {
                     p.close(); // mempool back to full
                 }
             }
-            // tcpdump writes each packet as it reads it: wait until the file stops growing.
-            long size = -1;
-            for (int i = 0; i < 50 && java.nio.file.Files.size(out) != size; i++) {
-                size = java.nio.file.Files.size(out);
-                Thread.sleep(200);
-            }
-            tcpdump.destroy();
-            assertThat(tcpdump.waitFor(10, TimeUnit.SECONDS)).isTrue();
-
-            Map<Long, Integer> seen = new HashMap<>();
-            for (PcapRecord r : PcapReader.readAll(out)) {
-                OptionalLong id = FrameBuilder.sequenceIdOf(r.data());
-                if (id.isPresent()) {
-                    seen.merge(id.getAsLong(), 1, Integer::sum);
-                }
-            }
-            Map<Long, Integer> expected = new HashMap<>();
-            for (byte[] f : frames) {
-                expected.put(FrameBuilder.sequenceIdOf(f).orElseThrow(), 1);
-            }
-            assertThat(seen).as("sequence ids captured in the namespace").isEqualTo(expected);
+            assertThat(Capture.sequenceIds(capture.stopWhenQuiet())).as("sequence ids captured in the namespace")
+                    .isEqualTo(Capture.expectedOnce(frames));
         }
-    }
-
-    private static void awaitListening(Process tcpdump) throws Exception {
-        BufferedReader r = new BufferedReader(new InputStreamReader(tcpdump.getInputStream(), StandardCharsets.UTF_8));
-        String line;
-        while ((line = r.readLine()) != null) {
-            if (line.contains("listening on")) {
-                Thread.ofPlatform().daemon().start(() -> r.lines().forEach(System.err::println));
-                return;
-            }
-        }
-        throw new IllegalStateException("tcpdump exited before listening");
     }
 
     @Test

@@ -1,0 +1,153 @@
+package io.cpumapd.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cpumapd.cpumap.CpuMap;
+import io.cpumapd.cpumap.Redirector;
+import io.cpumapd.dpdk.Eal;
+import io.cpumapd.dpdk.HandleArray;
+import io.cpumapd.dpdk.Mbuf;
+import io.cpumapd.dpdk.Mempool;
+import io.cpumapd.dpdk.Ring;
+import io.cpumapd.packet.PacketFilter;
+import io.cpumapd.packet.Verdict;
+import io.cpumapd.pcap.MixedTraffic;
+import io.cpumapd.skb.SkbHandle;
+import io.cpumapd.tap.TapOptions;
+import io.cpumapd.testkit.Capture;
+import io.cpumapd.testkit.NetNamespace;
+import io.cpumapd.testkit.TestEal;
+import io.cpumapd.worker.ConsumerCounter;
+import io.cpumapd.worker.RxCounter;
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The assembled {@link Pipeline} on real DPDK ports and a real TAP: skb mode (SkBuffs built on the
+ * RX core travel as tagged handles through two rings), ring cleanup of both handle kinds, and
+ * counters of retired consumers that stay in the totals.
+ */
+class PipelineTest {
+    static Eal eal;
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startEal() {
+        eal = TestEal.start();
+    }
+
+    @AfterAll
+    static void stopEal() {
+        eal.close();
+    }
+
+    private static PipelineSpec spec(String device, boolean skbMode, TapOptions tap) {
+        return new PipelineSpec("pt" + ThreadLocalRandom.current().nextInt(1 << 20), 4095, 64,
+                Mempool.DEFAULT_DATA_ROOM, List.of(new PipelineSpec.PortSpec("in", device, 1, 1024, 1024, false)),
+                List.of(new PipelineSpec.WorkerSpec("rx0", 0, List.of(new PipelineSpec.QueueRef("in", 0)), skbMode)),
+                2, 8, "backoff", tap);
+    }
+
+    private static void await(BooleanSupplier done, long timeoutMs) throws InterruptedException {
+        long end = System.currentTimeMillis() + timeoutMs;
+        while (!done.getAsBoolean() && System.currentTimeMillis() < end) {
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void skbModeSkBuffsBuiltOnTheRxCoreReachTheKernelThroughTwoRings() throws Exception {
+        final int frames = 600;
+        String tapName = "cpmskb" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000));
+        try (NetNamespace ns = NetNamespace.create("cpumapd-skb")) {
+            MixedTraffic traffic = new MixedTraffic(21).dstIpv4("198.18.0.1").dstIpv6("2001:db8::1");
+            Path in = dir.resolve("in.pcap");
+            traffic.writePcap(in, frames);
+            List<byte[]> sent = traffic.generate(frames);
+            long odd = sent.stream().filter(f -> (f.length & 1) == 1).count();
+            eal.attach("net_pcap1,rx_pcap=" + in);
+            Pipeline p = Pipeline.create(spec("net_pcap1", true,
+                    TapOptions.builder(tapName).queues(3).vnetHdr(true).macAddress("02:00:00:00:00:02").build()),
+                    w -> packet -> packet.redirect(0));
+            try {
+                ns.moveLink(tapName);
+                ns.exec("ip", "link", "set", tapName, "up");
+                Capture capture = Capture.start(ns, tapName, dir.resolve("out.pcap"));
+                // Entry 0 sends odd lengths on to entry 1: a tagged handle crosses a second ring.
+                PacketFilter oddOnward = packet -> (packet.length() & 1) == 1 ? packet.redirect(1) : Verdict.PASS;
+                p.update(0, 512, oddOnward, CpuMap.ANY);
+                p.update(1, 512, null, CpuMap.ANY);
+                p.startRx();
+                await(() -> p.consumer(0, ConsumerCounter.PROCESSED) + p.consumer(1, ConsumerCounter.PROCESSED)
+                        >= frames + odd, 20_000);
+                p.stopRx();
+                p.map().close();
+                assertThat(p.rx(0, RxCounter.RX)).isEqualTo(frames);
+                assertThat(p.rx(0, RxCounter.SKB_ERRORS)).isZero();
+                assertThat(p.consumer(0, ConsumerCounter.REDIRECT)).isEqualTo(odd);
+                assertThat(p.consumer(0, ConsumerCounter.PASS)).isEqualTo(frames - odd);
+                assertThat(p.consumer(1, ConsumerCounter.PASS)).isEqualTo(odd);
+                assertThat(p.target(1, Redirector.ENQUEUED)).as("entry 0's own redirects, counted after it retired")
+                        .isEqualTo(odd);
+                assertThat(p.tapPackets(1) + p.tapPackets(2)).isEqualTo(frames);
+                assertThat(p.tapErrors(1) + p.tapErrors(2)).isZero();
+                assertThat(Capture.sequenceIds(capture.stopWhenQuiet())).isEqualTo(Capture.expectedOnce(sent));
+            } finally {
+                assertThat(p.shutdown()).as("mbufs in use at shutdown").isZero();
+            }
+        }
+    }
+
+    @Test
+    void ringCleanupFreesPlainAndTaggedHandlesByKind() {
+        try (Mempool pool = Mempool.create("cleanup", 1023, 0, Mempool.DEFAULT_DATA_ROOM);
+                Ring ring = Ring.create("cleanup", 64, Ring.SINGLE_CONSUMER);
+                Arena arena = Arena.ofConfined()) {
+            HandleArray h = new HandleArray(arena, 40);
+            assertThat(Mbuf.allocBulk(pool, h, 40)).isTrue();
+            for (int i = 0; i < 40; i += 2) {
+                h.set(i, SkbHandle.tag(h.get(i)));
+            }
+            assertThat(ring.enqueueBurst(h, 0, 40)).isEqualTo(40);
+            assertThat(pool.inUse()).isEqualTo(40);
+            assertThat(SkbHandle.drainAndFree(ring, new HandleArray(arena, 16))).isEqualTo(40);
+            assertThat(pool.inUse()).as("every handle freed once, tagged ones untagged first").isZero();
+            assertThat(ring.count()).isZero();
+        }
+    }
+
+    @Test
+    void retiredConsumersKeepTheirCountersAndLanesComeBack() throws Exception {
+        eal.attach("net_null1,size=64,copy=0");
+        Pipeline p = Pipeline.create(spec("net_null1", false, null), w -> packet -> packet.redirect(0));
+        try {
+            PacketFilter onward = packet -> packet.redirect(1);
+            p.update(1, 256, packet -> Verdict.DROP, CpuMap.ANY);
+            p.update(0, 256, onward, CpuMap.ANY);
+            p.startRx();
+            long before = 0;
+            for (int round = 0; round < 5; round++) {
+                long floor = before;
+                await(() -> p.target(1, Redirector.ENQUEUED) > floor + 1000, 10_000);
+                p.update(0, 128 << (round % 3), onward, CpuMap.ANY); // replace entry 0 under traffic
+                long now = p.target(1, Redirector.ENQUEUED);
+                assertThat(now).as("enqueues to 1 never go backwards as entry 0 is replaced").isGreaterThanOrEqualTo(before);
+                before = now;
+            }
+            p.map().awaitRetired();
+            assertThat(p.target(1, Redirector.ENQUEUED)).isGreaterThanOrEqualTo(before);
+            assertThat(p.map().cleanedUp()).as("retired rings were drained by their consumers").isZero();
+        } finally {
+            assertThat(p.shutdown()).as("mbufs in use at shutdown").isZero();
+        }
+    }
+}
