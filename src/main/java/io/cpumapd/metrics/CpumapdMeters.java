@@ -10,10 +10,12 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,6 +47,8 @@ public final class CpumapdMeters implements AutoCloseable {
      */
     private final List<Object> readings = new ArrayList<>();
     private final List<Meter> meters = new ArrayList<>();
+    /** The JVM meters' own state: kept past {@link #close()}, as those meters stay. */
+    private final List<Object> jvmReadings = new ArrayList<>();
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
 
     private CpumapdMeters(MeterRegistry registry, MetricsSource source) {
@@ -55,6 +59,7 @@ public final class CpumapdMeters implements AutoCloseable {
     /** Registers every cpumapd meter reading {@code source}, and the JVM and process meters, on {@code registry}. */
     public static CpumapdMeters register(MeterRegistry registry, MetricsSource source) {
         CpumapdMeters m = new CpumapdMeters(registry, source);
+        m.configureFilters();
         m.registerBuildInfo();
         m.registerPorts();
         m.registerRx();
@@ -173,8 +178,31 @@ public final class CpumapdMeters implements AutoCloseable {
         gauge("cpumapd.cpumap.entries", "Live cpumap entries", Tags.empty(), source::cpumapEntries);
     }
 
+    /**
+     * Micrometer's processor binder exports two names that {@code promtool check metrics} flags:
+     * {@code process_cpu_time_ns_total} (an abbreviated unit, and not the base unit) and
+     * {@code system_cpu_count} (a {@code _count} suffix outside a summary). The first becomes the
+     * name every Prometheus client uses, {@code process_cpu_seconds_total}, in seconds; the second
+     * {@code system_cpus}. Filters apply to meters registered after them, hence first thing.
+     */
+    private void configureFilters() {
+        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")));
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public Meter.Id map(Meter.Id id) {
+                return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+            }
+        });
+    }
+
     private void registerJvm() {
         // JVM meters read the JVM, not the source: they stay registered after close().
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            MonotonicReading cpu = new MonotonicReading(os::getProcessCpuTime, 1e-9);
+            jvmReadings.add(cpu);
+            FunctionCounter.builder("process.cpu.seconds", cpu, MonotonicReading::value)
+                    .description("CPU time the JVM process used").baseUnit("seconds").register(registry);
+        }
         new JvmMemoryMetrics().bindTo(registry);
         gcMetrics.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
