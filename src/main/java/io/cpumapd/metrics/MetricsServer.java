@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 import net.openhft.affinity.Affinity;
@@ -49,6 +50,7 @@ public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
     private final PrometheusMeterRegistry registry;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private MetricsServer(HttpServer server, ThreadPoolExecutor executor, PrometheusMeterRegistry registry) {
         this.server = server;
@@ -116,6 +118,9 @@ public final class MetricsServer implements AutoCloseable {
     /** Stops listening and waits (briefly) for scrapes in progress: afterwards none reads the registry. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         server.stop(0);
         executor.shutdown();
         try {
