@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -69,6 +71,37 @@ public final class Promtool {
         } catch (Exception e) {
             process.destroyForcibly();
             throw new IllegalStateException(BINARY + " check metrics failed", e);
+        }
+    }
+
+    /**
+     * Parses PromQL expressions as promtool does ({@code promtool check rules} on a file of
+     * recording rules, one per expression): empty when every expression parses, else the errors.
+     * Grafana's variables must be substituted first.
+     */
+    public static List<String> checkExpressions(List<String> expressions) {
+        StringBuilder rules = new StringBuilder("groups:\n  - name: check\n    rules:\n");
+        for (int i = 0; i < expressions.size(); i++) {
+            rules.append("      - record: check:expr").append(i).append('\n')
+                    .append("        expr: '").append(expressions.get(i).replace("'", "''")).append("'\n");
+        }
+        Path file = null;
+        try {
+            file = Files.createTempFile("cpumapd-rules-", ".yml");
+            Files.writeString(file, rules);
+            Cmd.Result r = Cmd.run(Cmd.DEFAULT_TIMEOUT, List.of(BINARY, "check", "rules", file.toString()));
+            return r.exitCode() == 0 ? List.of()
+                    : r.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    // a temp file left behind is harmless
+                }
+            }
         }
     }
 
