@@ -11,8 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The real Prometheus (Debian's, on loopback) scraping {@link MetricsServer} every second, over
- * OpenMetrics and gzip as Prometheus negotiates them, while the test drives one RX worker's
+ * The real Prometheus (Debian's, on loopback) scraping {@link MetricsServer} every second with
+ * the Accept and Accept-Encoding headers it chooses, while the test drives one RX worker's
  * packet counter at a known rate: {@code rate()} must come back at that rate. The scrape of the
  * live daemon, fed by real ports, is the lead's end-to-end test.
  */
