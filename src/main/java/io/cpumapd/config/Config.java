@@ -26,9 +26,7 @@ public record Config(EalConfig eal, MempoolConfig mempool, List<PortConfig> port
     private static final YAMLMapper PRINTER = YAMLMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            // "0600" unquoted would read back as the number 384
-            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            // every string quoted: unquoted, "0600" reads back as 384 and 0000:01:00.0 as a bad number
             .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
             .addModule(new SimpleModule("paths").addSerializer(Path.class, ToStringSerializer.instance))
             .build();

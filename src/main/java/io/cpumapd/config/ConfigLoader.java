@@ -147,6 +147,10 @@ public final class ConfigLoader {
             String reason = e.getOriginalMessage();
             if (reason.startsWith("Duplicate field '")) {
                 reason = "duplicate key";
+            } else if (reason.startsWith("Malformed numeric value '")) {
+                // Jackson takes an unquoted scalar starting with digits, e.g. 0000:01:00.0, for a number
+                String value = reason.substring(reason.indexOf('\'') + 1, reason.lastIndexOf('\''));
+                reason = YamlNode.quote(value) + " must be quoted (YAML reads it as a malformed number)";
             } else {
                 reason = yamlProblem(reason);
             }
