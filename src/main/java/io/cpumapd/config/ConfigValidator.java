@@ -1,0 +1,173 @@
+package io.cpumapd.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The checks that look across sections (references by name, every queue polled exactly once) and,
+ * when a machine is given, at this machine (online CPUs, files). Sections are checked in file order
+ * so the first error reported is the first one a reader meets.
+ */
+final class ConfigValidator {
+    private final Config config;
+    /** Null when machine checks are off. */
+    private final BitSet online;
+
+    private ConfigValidator(Config config, BitSet online) {
+        this.config = config;
+        this.online = online;
+    }
+
+    /** @param online the usable CPUs, or null to skip every check of this machine (CPUs, files) */
+    static void validate(Config config, BitSet online) {
+        ConfigValidator v = new ConfigValidator(config, online);
+        v.ports();
+        v.filter();
+        v.rxWorkers();
+        v.cpumap();
+        v.tap();
+    }
+
+    private void ports() {
+        List<PortConfig> ports = config.ports();
+        Map<String, Integer> names = new HashMap<>();
+        Map<String, Integer> devices = new HashMap<>();
+        for (int i = 0; i < ports.size(); i++) {
+            PortConfig p = ports.get(i);
+            String path = "ports[" + i + "]";
+            Integer before = names.putIfAbsent(p.name(), i);
+            if (before != null) {
+                throw new ConfigException(path + ".name", YamlNode.quote(p.name()) + " is already the name of ports["
+                        + before + "]");
+            }
+            before = devices.putIfAbsent(p.device(), i);
+            if (before != null) {
+                throw new ConfigException(path + ".device", YamlNode.quote(p.device()) + " is already the device of ports["
+                        + before + "]");
+            }
+            if (p.isPci() && config.eal().args().contains("--no-pci")) {
+                throw new ConfigException(path + ".device", "PCI device " + p.device()
+                        + " cannot be probed: eal.args contains --no-pci");
+            }
+            if (online != null) {
+                for (String file : p.argValues("rx_pcap")) {
+                    if (!Files.isRegularFile(Path.of(file))) {
+                        throw new ConfigException(path + ".args", "rx_pcap file " + file + " does not exist");
+                    }
+                }
+            }
+        }
+    }
+
+    private void filter() {
+        Path dir = config.filter().pluginDir();
+        if (online != null && dir != null && !Files.isDirectory(dir)) {
+            throw new ConfigException("filter.plugin_dir", dir + (Files.exists(dir) ? " is not a directory"
+                    : " does not exist"));
+        }
+    }
+
+    private void rxWorkers() {
+        List<RxWorkerConfig> workers = config.rxWorkers();
+        Map<String, Integer> names = new HashMap<>();
+        Map<Integer, Integer> cores = new HashMap<>();
+        Map<QueueRef, Integer> pollers = new HashMap<>();
+        for (int w = 0; w < workers.size(); w++) {
+            RxWorkerConfig worker = workers.get(w);
+            String path = "rx_workers[" + w + "]";
+            Integer before = names.putIfAbsent(worker.name(), w);
+            if (before != null) {
+                throw new ConfigException(path + ".name", YamlNode.quote(worker.name())
+                        + " is already the name of rx_workers[" + before + "]");
+            }
+            if (online != null && !online.get(worker.core())) {
+                throw new ConfigException(path + ".core", "CPU " + worker.core() + " is not online (online: "
+                        + cpuList(online) + ")");
+            }
+            before = cores.putIfAbsent(worker.core(), w);
+            if (before != null) {
+                throw new ConfigException(path + ".core", "core " + worker.core() + " already runs rx_workers[" + before
+                        + "] (" + workers.get(before).name() + "); each RX worker needs a core of its own");
+            }
+            for (int q = 0; q < worker.queues().size(); q++) {
+                QueueRef ref = worker.queues().get(q);
+                String qpath = path + ".queues[" + q + "]";
+                PortConfig port = config.port(ref.port()).orElseThrow(() -> new ConfigException(qpath + ".port",
+                        "unknown port " + YamlNode.quote(ref.port()) + " (ports: "
+                                + String.join(", ", config.ports().stream().map(PortConfig::name).toList()) + ")"));
+                if (ref.queue() >= port.rxQueues()) {
+                    throw new ConfigException(qpath + ".queue", ref.queue() + " is out of range: port " + port.name()
+                            + " has " + port.rxQueues() + " rx queue(s) (0.." + (port.rxQueues() - 1) + ")");
+                }
+                Integer poller = pollers.putIfAbsent(ref, w);
+                if (poller != null) {
+                    throw new ConfigException(qpath, ref.describe() + " is already polled by rx_workers[" + poller + "] ("
+                            + workers.get(poller).name() + ")");
+                }
+            }
+        }
+        for (PortConfig port : config.ports()) {
+            for (int q = 0; q < port.rxQueues(); q++) {
+                QueueRef ref = new QueueRef(port.name(), q);
+                if (!pollers.containsKey(ref)) {
+                    throw new ConfigException("rx_workers", ref.describe() + " is polled by no worker (port " + port.name()
+                            + " has rx_queues " + port.rxQueues() + ")");
+                }
+            }
+        }
+    }
+
+    private void cpumap() {
+        CpuMapConfig map = config.cpumap();
+        if (online != null && map.maxEntries() > online.length()) {
+            // the same bound CpuMap applies: key = CPU number, so the highest online CPU + 1
+            throw new ConfigException("cpumap.max_entries", map.maxEntries() + " is out of range 1.." + online.length()
+                    + " (the CPUs of this machine)");
+        }
+        Map<Integer, Integer> cpus = new HashMap<>();
+        for (int i = 0; i < map.entries().size(); i++) {
+            CpuMapEntryConfig e = map.entries().get(i);
+            String path = "cpumap.entries[" + i + "].cpu";
+            if (e.cpu() >= map.maxEntries()) {
+                throw new ConfigException(path, e.cpu() + " is out of range 0.." + (map.maxEntries() - 1)
+                        + " (max_entries is " + map.maxEntries() + ")");
+            }
+            if (online != null && !online.get(e.cpu())) {
+                throw new ConfigException(path, "CPU " + e.cpu() + " is not online (online: " + cpuList(online) + ")");
+            }
+            Integer before = cpus.putIfAbsent(e.cpu(), i);
+            if (before != null) {
+                throw new ConfigException(path, "CPU " + e.cpu() + " already has an entry (cpumap.entries[" + before + "])");
+            }
+        }
+    }
+
+    private void tap() {
+        int needed = TapConfig.neededQueues(config);
+        int queues = config.tap().queues();
+        String why = " (" + config.rxWorkers().size() + " rx worker(s) + cpumap.max_entries "
+                + config.cpumap().maxEntries() + ")";
+        if (queues == 0 && needed > TapConfig.MAX_QUEUES) {
+            throw new ConfigException("tap.queues", "auto would need " + needed + " queues" + why + ", more than "
+                    + TapConfig.MAX_QUEUES);
+        }
+        if (queues != 0 && queues < needed) {
+            throw new ConfigException("tap.queues", queues + " is fewer than the " + needed + " cpumapd needs" + why);
+        }
+    }
+
+    /** A CPU set in the kernel's list format, e.g. {@code 0-3,6}. */
+    static String cpuList(BitSet cpus) {
+        StringBuilder sb = new StringBuilder();
+        for (int from = cpus.nextSetBit(0); from >= 0; ) {
+            int to = cpus.nextClearBit(from) - 1;
+            sb.append(sb.isEmpty() ? "" : ",").append(from).append(to > from ? "-" + to : "");
+            from = cpus.nextSetBit(to + 1);
+        }
+        return sb.toString();
+    }
+}
