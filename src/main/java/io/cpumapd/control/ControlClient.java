@@ -54,17 +54,25 @@ public final class ControlClient implements AutoCloseable {
         if (!reused) {
             connect(deadline);
         }
-        byte[] line;
         try {
             send(request, deadline);
+        } catch (IOException e) {
+            byte[] early = pendingReply(deadline);
+            if (early != null) {
+                return result(early); // the daemon refused us before reading (peer check)
+            }
+            close();
+            if (reused) {
+                return call(request); // the daemon closed a connection we kept (idle timeout)
+            }
+            throw lost(e);
+        }
+        byte[] line;
+        try {
             line = receive(deadline);
         } catch (IOException e) {
             close();
-            if (reused) {
-                return call(request); // the daemon closed a connection we kept (idle timeout) before reading
-            }
-            throw new ControlException(ControlException.EIO, "lost the connection to cpumapd on " + socket + ": "
-                    + e.getMessage(), e);
+            throw lost(e);
         }
         if (line == null) {
             close();
@@ -74,6 +82,20 @@ public final class ControlClient implements AutoCloseable {
             throw new ControlException(ControlException.EIO, "cpumapd closed the connection without replying");
         }
         return result(line);
+    }
+
+    /** A reply already queued on a connection whose writing side broke, or null. */
+    private byte[] pendingReply(long deadline) throws DaemonUnreachableException {
+        try {
+            return receive(deadline);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private ControlException lost(IOException e) {
+        return new ControlException(ControlException.EIO, "lost the connection to cpumapd on " + socket + ": "
+                + e.getMessage(), e);
     }
 
     @Override

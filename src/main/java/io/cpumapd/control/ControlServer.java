@@ -299,8 +299,8 @@ public final class ControlServer implements AutoCloseable {
             throw new ControlException(ControlException.EADDRINUSE,
                     socket + " exists and is not a socket; remove it or choose another path");
         }
-        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            // Someone listens; fall through to ask it who it is.
+        try {
+            SocketChannel.open(UnixDomainSocketAddress.of(socket)).close(); // someone listens: ask who below
         } catch (ConnectException e) {
             Files.deleteIfExists(socket);
             LOG.log(System.Logger.Level.INFO, "removed stale control socket {0} (nothing answered on it)", socket);
