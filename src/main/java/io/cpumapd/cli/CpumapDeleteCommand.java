@@ -11,7 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "delete", mixinStandardHelpOptions = true,
+@Command(name = "delete", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Delete the entry of CPU; its consumer first processes what its ring still holds.")
 public final class CpumapDeleteCommand implements Callable<Integer> {
     @Spec

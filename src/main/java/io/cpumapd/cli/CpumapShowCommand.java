@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "show", aliases = "dump", mixinStandardHelpOptions = true,
+@Command(name = "show", aliases = "dump", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "List the cpumap's entries: cpu, qsize, entry id, program.")
 public final class CpumapShowCommand implements Callable<Integer> {
     @Spec

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "update", mixinStandardHelpOptions = true,
+@Command(name = "update", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Create or replace the entry of CPU: a new ring of qsize slots and a new consumer, swapped in "
                 + "atomically; the old entry's packets are still processed.", "A qsize of 0 deletes the entry."})
 public final class CpumapUpdateCommand implements Callable<Integer> {
@@ -42,7 +42,7 @@ public final class CpumapUpdateCommand implements Callable<Integer> {
     Map<String, String> params = new LinkedHashMap<>();
 
     @Option(names = "--flags", paramLabel = "FLAG",
-            description = "any (default), noexist (fail if present), exist (fail if absent): ${COMPLETION-CANDIDATES}.")
+            description = "any (the default), noexist (fail if the entry exists) or exist (fail if it does not).")
     Flag flags;
 
     @Override

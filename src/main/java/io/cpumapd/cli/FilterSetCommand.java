@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "set", mixinStandardHelpOptions = true,
+@Command(name = "set", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Swap in another filter; if it cannot be loaded, the current one stays.")
 public final class FilterSetCommand implements Callable<Integer> {
     @Spec

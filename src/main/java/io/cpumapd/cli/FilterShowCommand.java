@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "show", mixinStandardHelpOptions = true, description = "Show the filter, its parameters and how often it was swapped.")
+@Command(name = "show", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Show the filter, its parameters and how often it was swapped.")
 public final class FilterShowCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-@Command(name = "stats", mixinStandardHelpOptions = true,
+@Command(name = "stats", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Print packet rates every interval, as xdp-bench redirect-cpu does: a summary line, or with -e "
                 + "per worker, enqueue, consumer (kthread), TAP queue and port.",
                 "Rates are counter increases over the daemon's clock between two snapshots."})

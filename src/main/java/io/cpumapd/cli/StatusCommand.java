@@ -12,7 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Show the running daemon: versions, ports, workers, filter, cpumap, TAP, mempool, metrics.")
 public final class StatusCommand implements Callable<Integer> {
     @Spec

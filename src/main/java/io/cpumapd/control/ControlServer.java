@@ -84,15 +84,20 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /**
-     * Binds {@code socket}, serving requests with {@code handler}; only root and this process's
-     * user may talk to it.
+     * Binds {@code socket}, serving requests with {@code handler}.
      *
-     * @param mode the socket file's mode, {@code "0600"} or {@code "0660"} (group members may connect)
+     * @param mode {@code "0600"}: only root and this process's user may talk to it (checked again
+     *             with SO_PEERCRED); {@code "0660"}: so may the members of the socket file's group,
+     *             which the file's permissions check at connect time (SO_PEERCRED names only the
+     *             peer's primary group, so it cannot see membership through supplementary groups)
      * @throws ControlException EADDRINUSE when another daemon answers on {@code socket}, or the
      *                          path cannot be checked or is not a socket
      */
     public static ControlServer start(Path socket, String mode, RequestHandler handler)
             throws IOException, ControlException {
+        if (parseMode(mode).contains(PosixFilePermission.GROUP_WRITE)) {
+            return start(socket, mode, handler, DEFAULT_IDLE_TIMEOUT, peer -> true, "the socket's owner and group");
+        }
         UserPrincipal root = principal(0);
         UserPrincipal self = principal(new com.sun.security.auth.module.UnixSystem().getUid());
         return start(socket, mode, handler, DEFAULT_IDLE_TIMEOUT,
