@@ -149,7 +149,9 @@ public final class ControlServer implements AutoCloseable {
         try {
             acceptor.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
             for (Connection c : connections) {
-                c.thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                if (c.thread != Thread.currentThread()) { // a handler may close its own server
+                    c.thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
