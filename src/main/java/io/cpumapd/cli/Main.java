@@ -6,13 +6,16 @@ import picocli.CommandLine.Command;
 
 @Command(name = "cpumapd", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "The kernel's BPF CPU map in user space: DPDK RX, Java filters, rte_ring queues, pinned consumers, TAP injection.",
-        subcommands = {RunCommand.class, BenchCommand.class, AutoComplete.GenerateCompletion.class})
+        subcommands = {RunCommand.class, StatusCommand.class, CpumapCommand.class, FilterCommand.class, StatsCommand.class,
+                BenchCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(new ExitCodes());
+        return cl;
     }
 }

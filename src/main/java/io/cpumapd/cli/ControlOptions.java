@@ -1,0 +1,41 @@
+package io.cpumapd.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cpumapd.control.ControlClient;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** Options every command that talks to the daemon shares: where it listens and how to print its answer. */
+public final class ControlOptions {
+    public static final String DEFAULT_SOCKET = "/run/cpumapd/cpumapd.sock";
+
+    @Option(names = {"-s", "--socket"}, paramLabel = "PATH",
+            defaultValue = "${env:CPUMAPD_SOCKET:-" + DEFAULT_SOCKET + "}",
+            description = "The daemon's control socket (default: ${DEFAULT-VALUE}; env CPUMAPD_SOCKET).")
+    Path socket;
+
+    @Option(names = {"-j", "--json"}, description = "Print the daemon's answer as JSON.")
+    boolean json;
+
+    @Option(names = {"-p", "--pretty"}, description = "Print the daemon's answer as indented JSON (implies --json).")
+    boolean pretty;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "5",
+            description = "How long to wait for the daemon's reply (default: ${DEFAULT-VALUE}).")
+    double timeoutSeconds;
+
+    ControlClient client() {
+        return new ControlClient(socket, Duration.ofNanos((long) (timeoutSeconds * 1e9)));
+    }
+
+    boolean jsonOutput() {
+        return json || pretty;
+    }
+
+    void printJson(PrintWriter out, JsonNode node) {
+        out.println(pretty ? node.toPrettyString() : node.toString());
+        out.flush();
+    }
+}

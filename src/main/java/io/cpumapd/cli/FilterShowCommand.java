@@ -1,0 +1,43 @@
+package io.cpumapd.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cpumapd.control.ControlClient;
+import io.cpumapd.control.Requests;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "show", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, description = "Show the filter, its parameters and how often it was swapped.")
+public final class FilterShowCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ControlOptions control;
+
+    @Override
+    public Integer call() throws Exception {
+        JsonNode result;
+        try (ControlClient client = control.client()) {
+            result = client.call(Requests.create("filter.show"));
+        }
+        print(spec.commandLine().getOut(), control, result);
+        return ExitCodes.OK;
+    }
+
+    static void print(PrintWriter out, ControlOptions control, JsonNode filter) {
+        if (control.jsonOutput()) {
+            control.printJson(out, filter);
+            return;
+        }
+        new TextTable("", "")
+                .row("filter", Human.text(filter, "name"))
+                .row("params", Human.params(filter.path("params")))
+                .row("swaps", Human.text(filter, "swaps"))
+                .print(out);
+        out.flush();
+    }
+}

@@ -1,0 +1,57 @@
+package io.cpumapd.control;
+
+/**
+ * A request the daemon refused, named by a kernel-style errno (see {@code docs/control-protocol.md}):
+ * thrown by a {@link RequestHandler} to make an error reply, and by {@link ControlClient} when one arrives.
+ * The errno is a name, not a number, because the protocol carries names and adds {@code EFILTER}.
+ */
+public final class ControlException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    // The cpumap's kernel cases.
+    public static final String E2BIG = "E2BIG";
+    public static final String ENODEV = "ENODEV";
+    public static final String EOVERFLOW = "EOVERFLOW";
+    public static final String EEXIST = "EEXIST";
+    public static final String ENOENT = "ENOENT";
+    public static final String EINVAL = "EINVAL";
+    // The protocol's own.
+    public static final String EBADMSG = "EBADMSG";
+    public static final String EMSGSIZE = "EMSGSIZE";
+    public static final String EOPNOTSUPP = "EOPNOTSUPP";
+    public static final String EFILTER = "EFILTER";
+    public static final String EPERM = "EPERM";
+    public static final String EIO = "EIO";
+    /** Only when a server refuses to start: another one answers on the socket. */
+    public static final String EADDRINUSE = "EADDRINUSE";
+
+    private final String errno;
+
+    public ControlException(String errno, String message) {
+        super(message);
+        this.errno = errno;
+    }
+
+    public ControlException(String errno, String message, Throwable cause) {
+        super(message, cause);
+        this.errno = errno;
+    }
+
+    /** For a handler turning a numeric errno (as in {@code CpuMapException}) into a reply; unknown codes become EIO. */
+    public static ControlException ofErrno(int code, String message) {
+        String name = switch (code) {
+            case 2 -> ENOENT;
+            case 7 -> E2BIG;
+            case 17 -> EEXIST;
+            case 19 -> ENODEV;
+            case 22 -> EINVAL;
+            case 75 -> EOVERFLOW;
+            default -> EIO;
+        };
+        return new ControlException(name, message);
+    }
+
+    public String errno() {
+        return errno;
+    }
+}
