@@ -19,6 +19,8 @@ record AclRule(int action, Prefix src, Prefix dst, int protocol, int sportLo, in
 
     /** An address prefix: family 4 or 6, the address in {@code hi:lo} (IPv4 in the top 32 bits of hi). */
     record Prefix(int family, long hi, long lo, int length) {
+        private static final java.util.regex.Pattern IPV4_DOTTED_QUAD =
+                java.util.regex.Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
         static final Prefix ANY = new Prefix(0, 0, 0, -1);
 
         boolean present() {
@@ -40,6 +42,10 @@ record AclRule(int action, Prefix src, Prefix dst, int protocol, int sportLo, in
         static Prefix parse(String text) {
             int slash = text.indexOf('/');
             String literal = slash < 0 ? text : text.substring(0, slash);
+            if (!literal.contains(":") && !IPV4_DOTTED_QUAD.matcher(literal).matches()) {
+                // ofLiteral would also take "1.2.3" (as 1.2.0.3): too easy to mistype.
+                throw new IllegalArgumentException("not an IPv4 or IPv6 address: '" + literal + "'");
+            }
             InetAddress address;
             try {
                 // ofLiteral never resolves names: a typo cannot turn into a DNS lookup.

@@ -75,7 +75,8 @@ final class PrefixTrie {
             for (int d = 0; d < depth; d++) {
                 int slot = node * FANOUT + nibble(hi, lo, d);
                 if (children[slot] == 0) {
-                    children[slot] = newNode();
+                    int child = newNode(); // may grow the array: take the new one after the call
+                    children[slot] = child;
                 }
                 node = children[slot];
             }
