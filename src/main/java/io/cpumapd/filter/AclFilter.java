@@ -33,15 +33,23 @@ import java.util.List;
  * and the scan stops at the first rule that matches or at an index past the best found so far.
  */
 final class AclFilter implements PacketFilter {
+
     private static final int NONE = Integer.MAX_VALUE;
+    /**
+     * Rules as rows of 8 longs (64 bytes): a candidate check touches one row, about one cache line,
+     * where one array per field would touch a line per field. Row: src hi, src lo, dst hi, dst lo,
+     * meta (presence bits, protocol, prefix lengths, families), ports (sport lo/hi, dport lo/hi),
+     * VLAN lo/hi, action.
+     */
+    private static final int ROW = 8;
+    private static final int SRC_HI = 0, SRC_LO = 1, DST_HI = 2, DST_LO = 3, META = 4, PORTS = 5, VLANS = 6, ACTION = 7;
+    private static final int HAS_PROTO = 1, HAS_SPORT = 2, HAS_DPORT = 4, HAS_VLAN = 8, HAS_SRC = 16, HAS_DST = 32;
 
     private final int defaultAction;
     private final PrefixTrie src4, dst4, src6, dst6;
     private final int[] unindexed;
     private final int ruleCount;
-    // One array per field, index = rule order: a candidate check touches only the fields it needs.
-    private final int[] action, protocol, sportLo, sportHi, dportLo, dportHi, vlanLo, vlanHi, srcFamily, dstFamily, srcLength, dstLength;
-    private final long[] srcHi, srcLo, dstHi, dstLo;
+    private final long[] rows;
     private final Headers headers = new Headers();
 
     // The packet being classified (one thread per instance).
@@ -52,23 +60,15 @@ final class AclFilter implements PacketFilter {
         this.defaultAction = defaultAction;
         int n = rules.size();
         ruleCount = n;
-        action = new int[n]; protocol = new int[n];
-        sportLo = new int[n]; sportHi = new int[n]; dportLo = new int[n]; dportHi = new int[n];
-        vlanLo = new int[n]; vlanHi = new int[n];
-        srcFamily = new int[n]; dstFamily = new int[n]; srcLength = new int[n]; dstLength = new int[n];
-        srcHi = new long[n]; srcLo = new long[n]; dstHi = new long[n]; dstLo = new long[n];
+        rows = new long[n * ROW];
         PrefixTrie.Builder s4 = new PrefixTrie.Builder(32), d4 = new PrefixTrie.Builder(32);
         PrefixTrie.Builder s6 = new PrefixTrie.Builder(128), d6 = new PrefixTrie.Builder(128);
         int[] rest = new int[n];
         int restCount = 0;
         for (int i = 0; i < n; i++) {
             AclRule r = rules.get(i);
-            action[i] = r.action(); protocol[i] = r.protocol();
-            sportLo[i] = r.sportLo(); sportHi[i] = r.sportHi(); dportLo[i] = r.dportLo(); dportHi[i] = r.dportHi();
-            vlanLo[i] = r.vlanLo(); vlanHi[i] = r.vlanHi();
             AclRule.Prefix s = r.src(), d = r.dst();
-            srcFamily[i] = s.family(); srcLength[i] = s.length(); srcHi[i] = s.hi(); srcLo[i] = s.lo();
-            dstFamily[i] = d.family(); dstLength[i] = d.length(); dstHi[i] = d.hi(); dstLo[i] = d.lo();
+            fill(i, r);
             if (s.present()) {
                 (s.family() == 4 ? s4 : s6).add(s.hi(), s.lo(), s.length(), i);
             } else if (d.present()) {
@@ -79,6 +79,24 @@ final class AclFilter implements PacketFilter {
         }
         src4 = built(s4); dst4 = built(d4); src6 = built(s6); dst6 = built(d6);
         unindexed = java.util.Arrays.copyOf(rest, restCount);
+    }
+
+    private void fill(int i, AclRule r) {
+        int b = i * ROW;
+        AclRule.Prefix s = r.src(), d = r.dst();
+        int presence = (r.protocol() >= 0 ? HAS_PROTO : 0) | (r.sportLo() >= 0 ? HAS_SPORT : 0)
+                | (r.dportLo() >= 0 ? HAS_DPORT : 0) | (r.vlanLo() >= 0 ? HAS_VLAN : 0)
+                | (s.present() ? HAS_SRC : 0) | (d.present() ? HAS_DST : 0);
+        rows[b + SRC_HI] = s.hi();
+        rows[b + SRC_LO] = s.lo();
+        rows[b + DST_HI] = d.hi();
+        rows[b + DST_LO] = d.lo();
+        rows[b + META] = presence | (long) (r.protocol() & 0xFF) << 8 | (long) (Math.max(s.length(), 0)) << 16
+                | (long) (Math.max(d.length(), 0)) << 24 | (long) s.family() << 32 | (long) d.family() << 40;
+        rows[b + PORTS] = (r.sportLo() & 0xFFFFL) | (r.sportHi() & 0xFFFFL) << 16
+                | (r.dportLo() & 0xFFFFL) << 32 | (r.dportHi() & 0xFFFFL) << 48;
+        rows[b + VLANS] = (r.vlanLo() & 0xFFFFL) | (r.vlanHi() & 0xFFFFL) << 16;
+        rows[b + ACTION] = r.action();
     }
 
     private static PrefixTrie built(PrefixTrie.Builder b) {
@@ -101,7 +119,7 @@ final class AclFilter implements PacketFilter {
             best = scan(dst6 == null ? PrefixTrie.EMPTY : dst6.lookup(pktDstHi, pktDstLo), best);
         }
         best = scan(unindexed, best);
-        return act(packet, best == NONE ? defaultAction : action[best]);
+        return act(packet, best == NONE ? defaultAction : (int) rows[best * ROW + ACTION]);
     }
 
     static Verdict act(Packet packet, int action) {
@@ -156,12 +174,36 @@ final class AclFilter implements PacketFilter {
     }
 
     private boolean matches(int r) {
-        return (protocol[r] < 0 || protocol[r] == pktProtocol)
-                && (sportLo[r] < 0 || (pktSport >= sportLo[r] && pktSport <= sportHi[r]))
-                && (dportLo[r] < 0 || (pktDport >= dportLo[r] && pktDport <= dportHi[r]))
-                && (vlanLo[r] < 0 || (pktVlan >= vlanLo[r] && pktVlan <= vlanHi[r]))
-                && (srcLength[r] < 0 || (srcFamily[r] == pktFamily && contains(srcHi[r], srcLo[r], srcLength[r], pktSrcHi, pktSrcLo)))
-                && (dstLength[r] < 0 || (dstFamily[r] == pktFamily && contains(dstHi[r], dstLo[r], dstLength[r], pktDstHi, pktDstLo)));
+        long[] t = rows;
+        int b = r * ROW;
+        long meta = t[b + META];
+        int presence = (int) meta & 0xFF;
+        if ((presence & HAS_PROTO) != 0 && (int) (meta >>> 8 & 0xFF) != pktProtocol) {
+            return false;
+        }
+        if ((presence & (HAS_SPORT | HAS_DPORT)) != 0) {
+            long ports = t[b + PORTS];
+            if ((presence & HAS_SPORT) != 0 && !inRange(pktSport, ports)) {
+                return false;
+            }
+            if ((presence & HAS_DPORT) != 0 && !inRange(pktDport, ports >>> 32)) {
+                return false;
+            }
+        }
+        if ((presence & HAS_VLAN) != 0 && !inRange(pktVlan, t[b + VLANS])) {
+            return false;
+        }
+        if ((presence & HAS_SRC) != 0 && ((int) (meta >>> 32 & 0xFF) != pktFamily
+                || !contains(t[b + SRC_HI], t[b + SRC_LO], (int) (meta >>> 16 & 0xFF), pktSrcHi, pktSrcLo))) {
+            return false;
+        }
+        return (presence & HAS_DST) == 0 || ((int) (meta >>> 40 & 0xFF) == pktFamily
+                && contains(t[b + DST_HI], t[b + DST_LO], (int) (meta >>> 24 & 0xFF), pktDstHi, pktDstLo));
+    }
+
+    /** {@code value} within the 16-bit lo (bits 0-15) and hi (bits 16-31) of {@code range}; -1 never is. */
+    private static boolean inRange(int value, long range) {
+        return value >= (int) (range & 0xFFFF) && value <= (int) (range >>> 16 & 0xFFFF);
     }
 
     private static boolean contains(long hi, long lo, int length, long addrHi, long addrLo) {

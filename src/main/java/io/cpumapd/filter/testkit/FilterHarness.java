@@ -33,7 +33,7 @@ import java.util.List;
  * }</pre>
  */
 public final class FilterHarness implements AutoCloseable {
-    /** Data room of each mbuf: a 9000-byte jumbo frame fits. */
+    /** Default data room of each mbuf: a 9000-byte jumbo frame fits. */
     public static final int DATA_ROOM = 9216;
 
     private static final MemorySegment M = Native.ALL;
@@ -45,11 +45,12 @@ public final class FilterHarness implements AutoCloseable {
     private static final long OFF_VLAN_TCI = Native.constantU32("cpm_mbuf_off_vlan_tci");
     private static final long OFF_BUF_LEN = Native.constantU32("cpm_mbuf_off_buf_len");
     private static final long OFF_REFCNT = Native.constantU32("cpm_mbuf_off_refcnt");
-    private static final long SLOT_BYTES = align(Mbuf.STRUCT_SIZE + Mbuf.META_SIZE + Mbuf.HEADROOM + DATA_ROOM);
 
     private final Arena arena = Arena.ofShared();
     private final long base;
     private final int slots;
+    private final int dataRoom;
+    private final long slotBytes;
     private final Packet packet = new Packet();
 
     private int port;
@@ -68,11 +69,22 @@ public final class FilterHarness implements AutoCloseable {
 
     /** {@code slots} mbufs, for benchmarks that cycle over many loaded frames ({@link #load}). */
     public FilterHarness(int slots) {
-        if (slots < 1) {
-            throw new IllegalArgumentException("at least one mbuf: " + slots);
+        this(slots, DATA_ROOM);
+    }
+
+    /**
+     * {@code slots} mbufs of {@code dataRoom} bytes each; a benchmark may pick DPDK's default 2048 so
+     * that its frames take as much cache as a real mempool's would.
+     */
+    public FilterHarness(int slots, int dataRoom) {
+        if (slots < 1 || dataRoom < 64 || dataRoom + Mbuf.HEADROOM > 0xFFFF) {
+            throw new IllegalArgumentException("need at least one mbuf and a data room of 64.."
+                    + (0xFFFF - Mbuf.HEADROOM) + " bytes: " + slots + ", " + dataRoom);
         }
         this.slots = slots;
-        this.base = arena.allocate(SLOT_BYTES * slots, 64).address();
+        this.dataRoom = dataRoom;
+        this.slotBytes = align(Mbuf.STRUCT_SIZE + Mbuf.META_SIZE + Mbuf.HEADROOM + dataRoom);
+        this.base = arena.allocate(slotBytes * slots, 64).address();
     }
 
     private static long align(long bytes) {
@@ -165,14 +177,14 @@ public final class FilterHarness implements AutoCloseable {
      * returns the mbuf's address, for loops that {@link Packet#wrap} it themselves.
      */
     public long load(int slot, byte[] frame) {
-        if (frame.length > DATA_ROOM) {
-            throw new IllegalArgumentException(frame.length + "-byte frame exceeds the " + DATA_ROOM + "-byte data room");
+        if (frame.length > dataRoom) {
+            throw new IllegalArgumentException(frame.length + "-byte frame exceeds the " + dataRoom + "-byte data room");
         }
         long m = mbuf(slot);
-        M.asSlice(m, SLOT_BYTES).fill((byte) 0);
+        M.asSlice(m, slotBytes).fill((byte) 0);
         M.set(ValueLayout.JAVA_LONG, m + OFF_BUF_ADDR, m + Mbuf.STRUCT_SIZE + Mbuf.META_SIZE);
         M.set(ValueLayout.JAVA_SHORT, m + OFF_DATA_OFF, (short) Mbuf.HEADROOM);
-        M.set(ValueLayout.JAVA_SHORT, m + OFF_BUF_LEN, (short) (Mbuf.HEADROOM + DATA_ROOM));
+        M.set(ValueLayout.JAVA_SHORT, m + OFF_BUF_LEN, (short) (Mbuf.HEADROOM + dataRoom));
         M.set(ValueLayout.JAVA_SHORT, m + OFF_REFCNT, (short) 1);
         M.set(ValueLayout.JAVA_SHORT, m + OFF_NB_SEGS, (short) 1);
         M.set(ValueLayout.JAVA_SHORT, m + OFF_PORT, (short) port);
@@ -191,7 +203,7 @@ public final class FilterHarness implements AutoCloseable {
         if (slot < 0 || slot >= slots) {
             throw new IndexOutOfBoundsException("slot " + slot + " of " + slots);
         }
-        return base + SLOT_BYTES * slot;
+        return base + slotBytes * slot;
     }
 
     public int slots() {
