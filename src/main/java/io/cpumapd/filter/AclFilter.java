@@ -1,0 +1,220 @@
+package io.cpumapd.filter;
+
+import io.cpumapd.dpdk.Mbuf;
+import io.cpumapd.packet.Headers;
+import io.cpumapd.packet.Packet;
+import io.cpumapd.packet.PacketFilter;
+import io.cpumapd.packet.Verdict;
+import io.cpumapd.skb.OlFlags;
+
+import java.util.List;
+
+/**
+ * {@code acl}: ordered rules, the first that matches decides; none matching gives the
+ * {@code default} action ({@code pass} unless set).
+ *
+ * <p>Rules come from the {@code rules} parameter (a file, one rule per line, {@code #} comments)
+ * followed by the {@code rule.N} parameters in ascending N. A rule is an action then fields:
+ * <pre>
+ *   drop        proto=udp dport=9
+ *   redirect:2  src=198.18.0.0/15 dport=1024-65535
+ *   pass        src=2001:db8::/32 dst=2001:db8:1::/48 proto=tcp sport=443 vlan=10-19
+ *   drop                                  # no field: matches every packet
+ * </pre>
+ * Actions: {@code drop}, {@code pass}, {@code redirect:<cpu>}. Fields: {@code src}, {@code dst}
+ * (CIDR or bare address, IPv4 or IPv6; a prefix matches only its own family), {@code proto} (name or
+ * number), {@code sport}, {@code dport} ({@code N} or {@code N-M}; only TCP, UDP and SCTP packets
+ * that carry the header have ports, so a later fragment never matches a port rule), {@code vlan}
+ * ({@code N} or {@code N-M}: the outer tag's VLAN id, or the one the NIC stripped).
+ *
+ * <p>Lookup: a rule with a source prefix is indexed in the source {@link PrefixTrie} of its family,
+ * else one with a destination prefix in the destination trie, else it is in a short list checked for
+ * every packet. Each trie returns its candidates in rule order; candidates are checked field by field
+ * and the scan stops at the first rule that matches or at an index past the best found so far.
+ */
+final class AclFilter implements PacketFilter {
+
+    private static final int NONE = Integer.MAX_VALUE;
+    /**
+     * Rules as rows of 8 longs (64 bytes): a candidate check touches one row, about one cache line,
+     * where one array per field would touch a line per field. Row: src hi, src lo, dst hi, dst lo,
+     * meta (presence bits, protocol, prefix lengths, families), ports (sport lo/hi, dport lo/hi),
+     * VLAN lo/hi, action.
+     */
+    private static final int ROW = 8;
+    private static final int SRC_HI = 0, SRC_LO = 1, DST_HI = 2, DST_LO = 3, META = 4, PORTS = 5, VLANS = 6, ACTION = 7;
+    private static final int HAS_PROTO = 1, HAS_SPORT = 2, HAS_DPORT = 4, HAS_VLAN = 8, HAS_SRC = 16, HAS_DST = 32;
+
+    private final int defaultAction;
+    private final PrefixTrie src4, dst4, src6, dst6;
+    private final int[] unindexed;
+    private final int ruleCount;
+    private final long[] rows;
+    private final Headers headers = new Headers();
+
+    // The packet being classified (one thread per instance).
+    private int pktFamily, pktProtocol, pktSport, pktDport, pktVlan;
+    private long pktSrcHi, pktSrcLo, pktDstHi, pktDstLo;
+
+    AclFilter(List<AclRule> rules, int defaultAction) {
+        this.defaultAction = defaultAction;
+        int n = rules.size();
+        ruleCount = n;
+        rows = new long[n * ROW];
+        PrefixTrie.Builder s4 = new PrefixTrie.Builder(32), d4 = new PrefixTrie.Builder(32);
+        PrefixTrie.Builder s6 = new PrefixTrie.Builder(128), d6 = new PrefixTrie.Builder(128);
+        int[] rest = new int[n];
+        int restCount = 0;
+        for (int i = 0; i < n; i++) {
+            AclRule r = rules.get(i);
+            AclRule.Prefix s = r.src(), d = r.dst();
+            fill(i, r);
+            if (s.present()) {
+                (s.family() == 4 ? s4 : s6).add(s.hi(), s.lo(), s.length(), i);
+            } else if (d.present()) {
+                (d.family() == 4 ? d4 : d6).add(d.hi(), d.lo(), d.length(), i);
+            } else {
+                rest[restCount++] = i;
+            }
+        }
+        src4 = built(s4); dst4 = built(d4); src6 = built(s6); dst6 = built(d6);
+        unindexed = java.util.Arrays.copyOf(rest, restCount);
+    }
+
+    private void fill(int i, AclRule r) {
+        int b = i * ROW;
+        AclRule.Prefix s = r.src(), d = r.dst();
+        int presence = (r.protocol() >= 0 ? HAS_PROTO : 0) | (r.sportLo() >= 0 ? HAS_SPORT : 0)
+                | (r.dportLo() >= 0 ? HAS_DPORT : 0) | (r.vlanLo() >= 0 ? HAS_VLAN : 0)
+                | (s.present() ? HAS_SRC : 0) | (d.present() ? HAS_DST : 0);
+        rows[b + SRC_HI] = s.hi();
+        rows[b + SRC_LO] = s.lo();
+        rows[b + DST_HI] = d.hi();
+        rows[b + DST_LO] = d.lo();
+        rows[b + META] = presence | (long) (r.protocol() & 0xFF) << 8 | (long) (Math.max(s.length(), 0)) << 16
+                | (long) (Math.max(d.length(), 0)) << 24 | (long) s.family() << 32 | (long) d.family() << 40;
+        rows[b + PORTS] = (r.sportLo() & 0xFFFFL) | (r.sportHi() & 0xFFFFL) << 16
+                | (r.dportLo() & 0xFFFFL) << 32 | (r.dportHi() & 0xFFFFL) << 48;
+        rows[b + VLANS] = (r.vlanLo() & 0xFFFFL) | (r.vlanHi() & 0xFFFFL) << 16;
+        rows[b + ACTION] = r.action();
+    }
+
+    private static PrefixTrie built(PrefixTrie.Builder b) {
+        return b.size() == 0 ? null : b.build();
+    }
+
+    int ruleCount() {
+        return ruleCount;
+    }
+
+    @Override
+    public Verdict filter(Packet packet) {
+        load(packet);
+        int best = NONE;
+        if (pktFamily == 4) {
+            best = scan(src4 == null ? PrefixTrie.EMPTY : src4.lookup(pktSrcHi, 0), best);
+            best = scan(dst4 == null ? PrefixTrie.EMPTY : dst4.lookup(pktDstHi, 0), best);
+        } else if (pktFamily == 6) {
+            best = scan(src6 == null ? PrefixTrie.EMPTY : src6.lookup(pktSrcHi, pktSrcLo), best);
+            best = scan(dst6 == null ? PrefixTrie.EMPTY : dst6.lookup(pktDstHi, pktDstLo), best);
+        }
+        best = scan(unindexed, best);
+        return act(packet, best == NONE ? defaultAction : (int) rows[best * ROW + ACTION]);
+    }
+
+    static Verdict act(Packet packet, int action) {
+        return switch (action) {
+            case AclRule.DROP -> Verdict.DROP;
+            case AclRule.PASS -> Verdict.PASS;
+            default -> packet.redirect(action);
+        };
+    }
+
+    private void load(Packet packet) {
+        Headers h = headers;
+        h.parse(packet.dataAddress(), packet.length());
+        long base = h.dataAddress();
+        pktFamily = 0;
+        if (h.addressLength() == 4) {
+            pktFamily = 4;
+            pktSrcHi = (long) Bytes.u32(base + h.srcAddressOffset()) << 32;
+            pktDstHi = (long) Bytes.u32(base + h.dstAddressOffset()) << 32;
+            pktSrcLo = 0;
+            pktDstLo = 0;
+        } else if (h.addressLength() == 16) {
+            pktFamily = 6;
+            pktSrcHi = Bytes.u64(base + h.srcAddressOffset());
+            pktSrcLo = Bytes.u64(base + h.srcAddressOffset() + 8);
+            pktDstHi = Bytes.u64(base + h.dstAddressOffset());
+            pktDstLo = Bytes.u64(base + h.dstAddressOffset() + 8);
+        }
+        pktProtocol = h.l3Valid() ? h.l4Protocol() : -1;
+        pktSport = h.l4Valid() ? h.srcPort() : -1;
+        pktDport = h.l4Valid() ? h.dstPort() : -1;
+        if (h.vlanCount() > 0) {
+            pktVlan = h.outerVlanTci() & 0x0FFF;
+        } else if ((packet.olFlags() & OlFlags.RX_VLAN_STRIPPED) != 0) {
+            pktVlan = Mbuf.vlanTci(packet.mbuf()) & 0x0FFF;
+        } else {
+            pktVlan = -1;
+        }
+    }
+
+    /** The first rule of {@code candidates} below {@code best} that matches, else {@code best}. */
+    private int scan(int[] candidates, int best) {
+        for (int r : candidates) {
+            if (r >= best) {
+                return best;
+            }
+            if (matches(r)) {
+                return r;
+            }
+        }
+        return best;
+    }
+
+    private boolean matches(int r) {
+        long[] t = rows;
+        int b = r * ROW;
+        long meta = t[b + META];
+        int presence = (int) meta & 0xFF;
+        if ((presence & HAS_PROTO) != 0 && (int) (meta >>> 8 & 0xFF) != pktProtocol) {
+            return false;
+        }
+        if ((presence & (HAS_SPORT | HAS_DPORT)) != 0) {
+            long ports = t[b + PORTS];
+            if ((presence & HAS_SPORT) != 0 && !inRange(pktSport, ports)) {
+                return false;
+            }
+            if ((presence & HAS_DPORT) != 0 && !inRange(pktDport, ports >>> 32)) {
+                return false;
+            }
+        }
+        if ((presence & HAS_VLAN) != 0 && !inRange(pktVlan, t[b + VLANS])) {
+            return false;
+        }
+        if ((presence & HAS_SRC) != 0 && ((int) (meta >>> 32 & 0xFF) != pktFamily
+                || !contains(t[b + SRC_HI], t[b + SRC_LO], (int) (meta >>> 16 & 0xFF), pktSrcHi, pktSrcLo))) {
+            return false;
+        }
+        return (presence & HAS_DST) == 0 || ((int) (meta >>> 40 & 0xFF) == pktFamily
+                && contains(t[b + DST_HI], t[b + DST_LO], (int) (meta >>> 24 & 0xFF), pktDstHi, pktDstLo));
+    }
+
+    /** {@code value} within the 16-bit lo (bits 0-15) and hi (bits 16-31) of {@code range}; -1 never is. */
+    private static boolean inRange(int value, long range) {
+        return value >= (int) (range & 0xFFFF) && value <= (int) (range >>> 16 & 0xFFFF);
+    }
+
+    private static boolean contains(long hi, long lo, int length, long addrHi, long addrLo) {
+        if (length <= 64) {
+            return ((addrHi ^ hi) & AclRule.Prefix.mask(length)) == 0;
+        }
+        return addrHi == hi && ((addrLo ^ lo) & AclRule.Prefix.mask(length - 64)) == 0;
+    }
+
+    @Override
+    public String name() {
+        return "acl";
+    }
+}

@@ -1,0 +1,41 @@
+package io.cpumapd.filter;
+
+import io.cpumapd.packet.Headers;
+import io.cpumapd.packet.Packet;
+import io.cpumapd.packet.PacketFilter;
+import io.cpumapd.packet.Verdict;
+
+/**
+ * {@code l4-hash}: {@link FlowHash#symmetricPair} modulo the target count, so both directions of a
+ * conversation (and all fragments of a packet) land on the same target. Non-IP to the first target;
+ * a frame too short for its Ethernet header is PASSed, as in the kernel sample.
+ */
+final class L4HashFilter implements PacketFilter {
+    private final TargetSet targets;
+    private final Headers headers = new Headers();
+
+    L4HashFilter(TargetSet targets) {
+        this.targets = targets;
+    }
+
+    @Override
+    public Verdict filter(Packet packet) {
+        if (!headers.parse(packet.dataAddress(), packet.length())) {
+            return Verdict.PASS;
+        }
+        return packet.redirect(keyFor(headers, targets.keys()));
+    }
+
+    /** The target of an already parsed packet; shared with filters that delegate to the hash. */
+    static int keyFor(Headers headers, int[] keys) {
+        if (headers.addressLength() == 0 || keys.length == 0) {
+            return Targets.pick(keys, 0);
+        }
+        return keys[FlowHash.index(FlowHash.symmetricPair(headers), keys.length)];
+    }
+
+    @Override
+    public String name() {
+        return "l4-hash";
+    }
+}

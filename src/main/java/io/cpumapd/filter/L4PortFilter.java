@@ -1,0 +1,36 @@
+package io.cpumapd.filter;
+
+import io.cpumapd.packet.Headers;
+import io.cpumapd.packet.Packet;
+import io.cpumapd.packet.PacketFilter;
+import io.cpumapd.packet.Verdict;
+
+/**
+ * {@code l4-sport} / {@code l4-dport}: the TCP, UDP or SCTP source (destination) port modulo the
+ * target count. Packets without a port (non-IP, ICMP, later fragments, truncated) go to the first
+ * target; a frame too short for its Ethernet header is PASSed.
+ */
+final class L4PortFilter implements PacketFilter {
+    private final TargetSet targets;
+    private final boolean source;
+    private final Headers headers = new Headers();
+
+    L4PortFilter(TargetSet targets, boolean source) {
+        this.targets = targets;
+        this.source = source;
+    }
+
+    @Override
+    public Verdict filter(Packet packet) {
+        if (!headers.parse(packet.dataAddress(), packet.length())) {
+            return Verdict.PASS;
+        }
+        int port = source ? headers.srcPort() : headers.dstPort();
+        return packet.redirect(Targets.pick(targets.keys(), Math.max(port, 0)));
+    }
+
+    @Override
+    public String name() {
+        return source ? "l4-sport" : "l4-dport";
+    }
+}

@@ -1,0 +1,195 @@
+package io.cpumapd.filter;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Address prefixes of one family and one direction (e.g. IPv4 sources) mapped to the ACL rules that
+ * name them. A multibit trie: a root indexed by the first 8, 12 or 16 address bits (more for more
+ * prefixes: a 2^16-slot root costs 512 KiB), then nodes of 16 slots per further 4 bits. Each slot holds the rules whose prefix covers every address under
+ * it, its ancestors' rules included (pushed down at build time), so a lookup walks until a slot has
+ * no child and returns that slot's list: a complete, sorted candidate list, no merge, no allocation.
+ * Child and list of a slot sit side by side in one int array, so each step is one cache line.
+ * (A bit-vector per dimension would cost ~160 words to AND per packet at 10,000 rules; 4-bit strides
+ * from the first bit cost ~8 dependent cache misses for a /32 in a large table.)
+ */
+final class PrefixTrie {
+    static final int STRIDE_BITS = 4;
+    private static final int FANOUT = 1 << STRIDE_BITS;
+    static final int[] EMPTY = new int[0];
+
+    /** Per slot s: [2s] the first slot of its child node (0: none), [2s+1] its list id. */
+    private final int[] table;
+    private final int[][] lists;
+    private final int addressBits;
+    private final int rootBits;
+
+    private PrefixTrie(int[] table, int[][] lists, int addressBits, int rootBits) {
+        this.table = table;
+        this.lists = lists;
+        this.addressBits = addressBits;
+        this.rootBits = rootBits;
+    }
+
+    /** Rules (ascending index) whose prefix contains the address {@code hi:lo} (IPv4 in the top 32 bits of hi). */
+    int[] lookup(long hi, long lo) {
+        int slot = (int) (hi >>> (64 - rootBits));
+        int[] t = table;
+        int child = t[2 * slot];
+        int list = t[2 * slot + 1];
+        for (int bit = rootBits; child != 0 && bit < addressBits; bit += STRIDE_BITS) {
+            slot = child + nibble(hi, lo, bit);
+            child = t[2 * slot];
+            list = t[2 * slot + 1];
+        }
+        return lists[list];
+    }
+
+    int slotCount() {
+        return table.length / 2;
+    }
+
+    private static int nibble(long hi, long lo, int bit) {
+        long word = bit < 64 ? hi : lo;
+        return (int) (word >>> (64 - STRIDE_BITS - (bit & 63))) & (FANOUT - 1);
+    }
+
+    /** Collects prefixes (control path), then builds the immutable trie. */
+    static final class Builder {
+        private final int addressBits;
+        private final java.util.List<long[]> pending = new java.util.ArrayList<>();
+        private int rootBits;
+        private int rootSlots;
+        private int[] child;
+        private int[] parentSlot;
+        private int slots;
+        private final Map<Integer, int[]> own = new HashMap<>();
+        private int prefixes;
+
+        Builder(int addressBits) {
+            this.addressBits = addressBits;
+        }
+
+        /** Adds rule {@code rule}; rules must be added in ascending index order. */
+        void add(long hi, long lo, int length, int rule) {
+            prefixes++;
+            pending.add(new long[] {hi, lo, length, rule});
+        }
+
+        int size() {
+            return prefixes;
+        }
+
+        private void insert(long hi, long lo, int length, int rule) {
+            if (length <= rootBits) {
+                int free = rootBits - length;
+                expand((int) (hi >>> (64 - rootBits)) & ~((1 << free) - 1), 1 << free, rule);
+                return;
+            }
+            int slot = (int) (hi >>> (64 - rootBits));
+            int bit = rootBits;
+            while (true) {
+                int node = childOf(slot);
+                if (length - bit <= STRIDE_BITS) {
+                    int free = STRIDE_BITS - (length - bit);
+                    expand(node + (nibble(hi, lo, bit) & ~((1 << free) - 1)), 1 << free, rule);
+                    return;
+                }
+                slot = node + nibble(hi, lo, bit);
+                bit += STRIDE_BITS;
+            }
+        }
+
+        private void expand(int first, int count, int rule) {
+            for (int k = 0; k < count; k++) {
+                own.merge(first + k, new int[] {rule}, Builder::append);
+            }
+        }
+
+        private static int[] append(int[] list, int[] one) {
+            int[] grown = Arrays.copyOf(list, list.length + 1);
+            grown[list.length] = one[0];
+            return grown;
+        }
+
+        /** The first slot of {@code slot}'s child node, created if missing. */
+        private int childOf(int slot) {
+            if (child[slot] == 0) {
+                if (slots + FANOUT > child.length) {
+                    child = Arrays.copyOf(child, child.length * 2);
+                }
+                int node = (slots - rootSlots) / FANOUT;
+                if (node >= parentSlot.length) {
+                    parentSlot = Arrays.copyOf(parentSlot, parentSlot.length * 2);
+                }
+                parentSlot[node] = slot;
+                child[slot] = slots;
+                slots += FANOUT;
+            }
+            return child[slot];
+        }
+
+        PrefixTrie build() {
+            rootBits = prefixes >= 4096 ? 16 : prefixes >= 256 ? 12 : 8;
+            rootSlots = 1 << rootBits;
+            slots = rootSlots;
+            child = new int[rootSlots + FANOUT * 64];
+            parentSlot = new int[64];
+            for (long[] p : pending) {
+                insert(p[0], p[1], (int) p[2], (int) p[3]);
+            }
+            int[] table = new int[2 * slots];
+            int[][] full = new int[slots][];
+            Map<ListKey, Integer> ids = new HashMap<>();
+            java.util.List<int[]> lists = new java.util.ArrayList<>();
+            ids.put(new ListKey(EMPTY), 0);
+            lists.add(EMPTY);
+            // Nodes are numbered in creation order and a parent is created before its children.
+            for (int slot = 0; slot < slots; slot++) {
+                int[] inherited = slot < rootSlots ? EMPTY : full[parentSlot[(slot - rootSlots) / FANOUT]];
+                int[] list = union(inherited, own.getOrDefault(slot, EMPTY));
+                Integer id = ids.get(new ListKey(list));
+                if (id == null) {
+                    id = lists.size();
+                    ids.put(new ListKey(list), id);
+                    lists.add(list);
+                }
+                full[slot] = lists.get(id);
+                table[2 * slot] = child[slot];
+                table[2 * slot + 1] = id;
+            }
+            return new PrefixTrie(table, lists.toArray(int[][]::new), addressBits, rootBits);
+        }
+
+        private static int[] union(int[] a, int[] b) {
+            if (b.length == 0) {
+                return a;
+            }
+            if (a.length == 0) {
+                return b;
+            }
+            int[] out = new int[a.length + b.length];
+            int i = 0, j = 0, n = 0;
+            while (i < a.length || j < b.length) {
+                int next = j == b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
+                if (n == 0 || out[n - 1] != next) {
+                    out[n++] = next;
+                }
+            }
+            return Arrays.copyOf(out, n);
+        }
+
+        private record ListKey(int[] list) {
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof ListKey k && Arrays.equals(list, k.list);
+            }
+
+            @Override
+            public int hashCode() {
+                return Arrays.hashCode(list);
+            }
+        }
+    }
+}

@@ -1,0 +1,285 @@
+package io.cpumapd.filter;
+
+import io.cpumapd.filter.testkit.FilterHarness;
+import io.cpumapd.filter.testkit.FilterResult;
+import io.cpumapd.packet.PacketFilter;
+import io.cpumapd.packet.Verdict;
+import io.cpumapd.pcap.FrameBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AclFilterTest {
+    private static final FilterHarness HARNESS = new FilterHarness();
+    private static final TargetSet TARGETS = TargetSet.of(1, 2, 3);
+
+    @AfterAll
+    static void close() {
+        HARNESS.close();
+    }
+
+    private static PacketFilter acl(String... rules) {
+        Map<String, String> params = new HashMap<>();
+        for (int i = 0; i < rules.length; i++) {
+            params.put("rule." + (i + 1), rules[i]);
+        }
+        return Filters.create("acl", params, TARGETS);
+    }
+
+    private static String outcome(FilterResult r) {
+        return r.verdict() == Verdict.REDIRECT ? "redirect:" + r.targetKey() : r.verdict().name().toLowerCase();
+    }
+
+    private static String udp4(PacketFilter f, String src, String dst, int sport, int dport) {
+        return outcome(HARNESS.run(f, FrameBuilder.ethernet().ipv4(src, dst).udp(sport, dport).build()));
+    }
+
+    @Test
+    void firstMatchWinsInRuleOrder() {
+        PacketFilter f = acl("redirect:2 src=198.18.0.0/24", "drop src=198.18.0.7", "drop src=198.18.0.0/15");
+        assertThat(udp4(f, "198.18.0.7", "198.19.0.1", 1, 2)).isEqualTo("redirect:2");
+        assertThat(udp4(f, "198.18.1.7", "198.19.0.1", 1, 2)).isEqualTo("drop");
+        assertThat(udp4(f, "10.0.0.1", "198.19.0.1", 1, 2)).isEqualTo("pass"); // default
+        PacketFilter reordered = acl("drop src=198.18.0.7", "redirect:2 src=198.18.0.0/24");
+        assertThat(udp4(reordered, "198.18.0.7", "198.19.0.1", 1, 2)).isEqualTo("drop");
+        assertThat(udp4(reordered, "198.18.0.8", "198.19.0.1", 1, 2)).isEqualTo("redirect:2");
+    }
+
+    @Test
+    void rulesIndexedOnDifferentDimensionsStillObeyOrder() {
+        // Rule 1 lives in the dst trie, rule 2 in the src trie, rule 3 in the unindexed list.
+        PacketFilter f = acl("redirect:3 dst=198.19.0.0/16 dport=80", "drop src=198.18.0.0/16", "redirect:1 proto=udp");
+        assertThat(udp4(f, "198.18.0.1", "198.19.0.1", 1, 80)).isEqualTo("redirect:3");
+        assertThat(udp4(f, "198.18.0.1", "198.19.0.1", 1, 81)).isEqualTo("drop");
+        assertThat(udp4(f, "10.1.1.1", "10.2.2.2", 1, 81)).isEqualTo("redirect:1");
+    }
+
+    @ParameterizedTest(name = "{0} vs {1} -> {2}")
+    @CsvSource({
+            "198.18.0.0/15, 198.17.255.255, false", "198.18.0.0/15, 198.18.0.0, true",
+            "198.18.0.0/15, 198.19.255.255, true", "198.18.0.0/15, 198.20.0.0, false",
+            "0.0.0.0/0, 1.2.3.4, true", "0.0.0.0/0, 2001:db8::1, false",
+            "10.1.2.3/32, 10.1.2.3, true", "10.1.2.3/32, 10.1.2.2, false", "10.1.2.3, 10.1.2.3, true",
+            "10.1.2.255/24, 10.1.2.0, true", "10.0.0.0/1, 127.255.255.255, true", "10.0.0.0/1, 128.0.0.0, false",
+            "10.0.0.0/7, 11.255.0.0, true", "10.0.0.0/7, 12.0.0.0, false", "10.0.0.0/9, 10.127.255.255, true",
+            "10.0.0.0/9, 10.128.0.0, false", "2001:db8::/32, 2001:db8:ffff::1, true", "2001:db8::/32, 2001:db9::, false",
+            "2001:db8::/64, 2001:db8::ffff:ffff:ffff:ffff, true", "2001:db8::/65, 2001:db8::8000:0:0:0, false",
+            "2001:db8::1/128, 2001:db8::1, true", "2001:db8::1/127, 2001:db8::, true", "2001:db8::2/127, 2001:db8::1, false",
+            "::/0, 2001:db8::1, true", "::/0, 198.18.0.1, false", "2001:db8::/3, 3fff::, true", "2001:db8::/3, 4000::, false"})
+    void cidrEdges(String cidr, String address, boolean matches) throws IOException {
+        PacketFilter bySrc = acl("drop src=" + cidr);
+        PacketFilter byDst = acl("drop dst=" + cidr);
+        byte[] a = InetAddress.ofLiteral(address).getAddress();
+        byte[] other = new byte[a.length];
+        other[0] = (byte) 0xfe; // outside every prefix above but ::/0 and 0.0.0.0/0
+        String expected = matches ? "drop" : "pass";
+        assertThat(outcome(HARNESS.run(bySrc, FrameBuilder.ethernet().ip(a, other).udp(1, 2).build()))).isEqualTo(expected);
+        assertThat(outcome(HARNESS.run(byDst, FrameBuilder.ethernet().ip(other, a).udp(1, 2).build()))).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "{0} port {1} -> {2}")
+    @CsvSource({"1024-2047, 1023, pass", "1024-2047, 1024, drop", "1024-2047, 2047, drop", "1024-2047, 2048, pass",
+            "0-65535, 0, drop", "0-65535, 65535, drop", "53, 53, drop", "53, 54, pass"})
+    void portRangeEdges(String range, int port, String expected) {
+        assertThat(udp4(acl("drop dport=" + range), "10.0.0.1", "10.0.0.2", 7, port)).isEqualTo(expected);
+        assertThat(udp4(acl("drop sport=" + range), "10.0.0.1", "10.0.0.2", port, 7)).isEqualTo(expected);
+    }
+
+    @Test
+    void protocolVlanAndFragments() {
+        PacketFilter f = acl("redirect:1 vlan=10-19", "redirect:2 proto=icmp", "redirect:3 proto=icmpv6",
+                "drop proto=tcp dport=22", "drop proto=47");
+        assertThat(outcome(HARNESS.run(f, FrameBuilder.ethernet().vlan(12).ipv4("10.0.0.1", "10.0.0.2").tcp(1, 22).build()))).isEqualTo("redirect:1");
+        assertThat(outcome(HARNESS.run(f, FrameBuilder.ethernet().qinq(20, 12).ipv4("10.0.0.1", "10.0.0.2").tcp(1, 22).build()))).isEqualTo("drop"); // outer tag 20
+        assertThat(outcome(HARNESS.run(f, FrameBuilder.ethernet().qinq(19, 100).ipv4("10.0.0.1", "10.0.0.2").tcp(1, 22).build()))).isEqualTo("redirect:1");
+        assertThat(outcome(HARNESS.run(f, TestFrames.v4().icmpEcho(1, 1).build()))).isEqualTo("redirect:2");
+        assertThat(outcome(HARNESS.run(f, TestFrames.v6().icmpEcho(1, 1).build()))).isEqualTo("redirect:3");
+        assertThat(outcome(HARNESS.run(f, TestFrames.v4().rawProtocol(47).payload(new byte[8]).build()))).isEqualTo("drop");
+        assertThat(outcome(HARNESS.run(f, TestFrames.v6().hopByHop().tcp(1, 22).build()))).isEqualTo("drop");
+        assertThat(outcome(HARNESS.run(f, TestFrames.v4().fragment(0, true).tcp(1, 22).payload(new byte[16]).build()))).isEqualTo("drop");
+        // A later fragment has no ports: a port rule cannot match it.
+        assertThat(outcome(HARNESS.run(f, TestFrames.v4().fragment(64, false).tcp(1, 22).payload(new byte[16]).build()))).isEqualTo("pass");
+        assertThat(outcome(HARNESS.run(f, TestFrames.arp()))).isEqualTo("pass");
+    }
+
+    @Test
+    void vlanStrippedByTheNicCounts() {
+        PacketFilter f = acl("drop vlan=42");
+        byte[] untagged = TestFrames.v4().udp(1, 2).build();
+        assertThat(outcome(HARNESS.run(f, untagged))).isEqualTo("pass");
+        try (FilterHarness stripped = new FilterHarness()) {
+            stripped.strippedVlan(0x2000 | 42); // PCP 1, VID 42
+            assertThat(outcome(stripped.run(f, untagged))).isEqualTo("drop");
+        }
+    }
+
+    @Test
+    void ruleWithoutFieldsMatchesEverythingEvenARunt() {
+        PacketFilter f = acl("redirect:2 src=10.0.0.0/8", "drop");
+        assertThat(outcome(HARNESS.run(f, new byte[3]))).isEqualTo("drop");
+        assertThat(outcome(HARNESS.run(f, TestFrames.arp()))).isEqualTo("drop");
+    }
+
+    @Test
+    void defaultActionParameter() {
+        assertThat(udp4(Filters.create("acl", Map.of("default", "redirect:3"), TARGETS), "10.0.0.1", "10.0.0.2", 1, 2))
+                .isEqualTo("redirect:3");
+        assertThat(udp4(Filters.create("acl", Map.of("default", "drop"), TARGETS), "10.0.0.1", "10.0.0.2", 1, 2))
+                .isEqualTo("drop");
+    }
+
+    @Test
+    void rulesFileThenInlineRules(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("acl.rules");
+        Files.writeString(file, """
+                # blocklist
+                drop src=198.18.0.66      # one host
+
+                redirect:2 src=198.18.0.0/24
+                """);
+        PacketFilter f = Filters.create("acl", Map.of("rules", file.toString(), "rule.1", "drop dport=9",
+                "rule.10", "redirect:3 proto=udp"), TARGETS);
+        assertThat(udp4(f, "198.18.0.66", "10.0.0.1", 1, 2)).isEqualTo("drop");
+        assertThat(udp4(f, "198.18.0.65", "10.0.0.1", 1, 9)).isEqualTo("redirect:2"); // file rules come first
+        assertThat(udp4(f, "198.18.1.65", "10.0.0.1", 1, 9)).isEqualTo("drop");
+        assertThat(udp4(f, "198.18.1.65", "10.0.0.1", 1, 10)).isEqualTo("redirect:3");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "block src=1.2.3.4 | unknown action 'block'",
+            "redirect:x | unknown action 'redirect:x'",
+            "drop src=1.2.3.4/33 | prefix length 33 outside 0..32",
+            "drop src=1.2.3 | not an IPv4 or IPv6 address: '1.2.3'",
+            "drop src=example.com | not an IPv4 or IPv6 address",
+            "drop dport=9-8 | port range '9-8' outside 0..65535 or reversed",
+            "drop dport=70000 | outside 0..65535",
+            "drop vlan=4096 | VLAN id range '4096'",
+            "drop proto=ftp | not a protocol",
+            "drop colour=red | unknown field 'colour' (known: src, dst, proto, sport, dport, vlan)",
+            "drop src=1.2.3.4 src=1.2.3.5 | field 'src' given twice",
+            "drop src=10.0.0.0/8 dst=2001:db8::/32 | different address families",
+            "drop dport | expected field=value"})
+    void badRulesNameTheRuleAndTheReason(String rule, String message) {
+        assertThatThrownBy(() -> acl("pass", rule)).isInstanceOf(FilterException.class)
+                .hasMessageContaining("parameter rule.2").hasMessageContaining(message);
+    }
+
+    @Test
+    void badRulesFileLineIsReported(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("acl.rules");
+        Files.writeString(file, "drop src=10.0.0.0/8\n\ndrop dst=10.0.0.0/40\n");
+        assertThatThrownBy(() -> Filters.create("acl", Map.of("rules", file.toString()), TARGETS))
+                .isInstanceOf(FilterException.class).hasMessageContaining("line 3").hasMessageContaining("prefix length 40");
+        assertThatThrownBy(() -> Filters.create("acl", Map.of("rules", dir.resolve("missing").toString()), TARGETS))
+                .isInstanceOf(FilterException.class).hasMessageContaining("cannot read rules file");
+        assertThatThrownBy(() -> Filters.create("acl", Map.of("rule.first", "drop"), TARGETS))
+                .isInstanceOf(FilterException.class).hasMessageContaining("must be a number");
+        assertThatThrownBy(() -> Filters.create("acl", Map.of("default", "reject"), TARGETS))
+                .isInstanceOf(FilterException.class).hasMessageContaining("parameter 'default'");
+    }
+
+    /** A straight linear scan of the rules: the oracle the tries must agree with. */
+    private record OracleRule(int family, byte[] src, int srcLen, byte[] dst, int dstLen, int dportLo, int dportHi, String action) {
+        boolean matches(byte[] s, byte[] d, int dport) {
+            return (srcLen < 0 || (s.length == (family == 4 ? 4 : 16) && prefixMatch(src, s, srcLen)))
+                    && (dstLen < 0 || (d.length == (family == 4 ? 4 : 16) && prefixMatch(dst, d, dstLen)))
+                    && (dportLo < 0 || (dport >= dportLo && dport <= dportHi));
+        }
+
+        static boolean prefixMatch(byte[] p, byte[] a, int len) {
+            for (int bit = 0; bit < len; bit++) {
+                int mask = 0x80 >>> (bit & 7);
+                if ((p[bit >>> 3] & mask) != (a[bit >>> 3] & mask)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** 9000 rules put over 4096 prefixes in the IPv4 source trie: the 16-bit root is covered too. */
+    @ParameterizedTest(name = "{0} rules, {1} packets")
+    @CsvSource({"3000, 20000", "9000, 4000"})
+    void agreesWithALinearScanOnThousandsOfRandomRulesAndPackets(int ruleCount, int packets) throws Exception {
+        Random rnd = new Random(ruleCount);
+        List<OracleRule> oracle = new ArrayList<>();
+        Map<String, String> params = new HashMap<>();
+        for (int i = 0; i < ruleCount; i++) {
+            int family = rnd.nextInt(4) == 0 ? 6 : 4;
+            int bytes = family == 4 ? 4 : 16;
+            // Addresses from a small pool so that prefixes nest and overlap.
+            byte[] s = poolAddress(rnd, bytes), d = poolAddress(rnd, bytes);
+            int srcLen = rnd.nextInt(3) == 0 ? -1 : rnd.nextInt(bytes * 8 + 1);
+            int dstLen = rnd.nextInt(2) == 0 ? -1 : rnd.nextInt(bytes * 8 + 1);
+            int dportLo = rnd.nextInt(3) == 0 ? rnd.nextInt(8) : -1;
+            int dportHi = dportLo < 0 ? -1 : dportLo + rnd.nextInt(4);
+            String action = switch (rnd.nextInt(3)) {
+                case 0 -> "drop";
+                case 1 -> "pass";
+                default -> "redirect:" + rnd.nextInt(4);
+            };
+            StringBuilder rule = new StringBuilder(action);
+            if (srcLen >= 0) {
+                rule.append(" src=").append(InetAddress.getByAddress(s).getHostAddress()).append('/').append(srcLen);
+            }
+            if (dstLen >= 0) {
+                rule.append(" dst=").append(InetAddress.getByAddress(d).getHostAddress()).append('/').append(dstLen);
+            }
+            if (dportLo >= 0) {
+                rule.append(" dport=").append(dportLo).append('-').append(dportHi);
+            }
+            if (srcLen < 0 && dstLen < 0 && dportLo < 0) {
+                continue; // a catch-all would hide every later rule
+            }
+            params.put("rule." + oracle.size(), rule.toString());
+            oracle.add(new OracleRule(family, s, srcLen, d, dstLen, dportLo, dportHi, action));
+        }
+        params.put("default", "redirect:9");
+        PacketFilter f = Filters.create("acl", params, TARGETS);
+        for (int i = 0; i < packets; i++) {
+            int bytes = rnd.nextInt(4) == 0 ? 16 : 4;
+            byte[] s = poolAddress(rnd, bytes), d = poolAddress(rnd, bytes);
+            if (i % 2 == 0) {
+                // Aim at a rule's own addresses, so that every rule gets hit, long prefixes included.
+                OracleRule target = oracle.get(rnd.nextInt(oracle.size()));
+                s = target.src().clone();
+                d = target.dst().clone();
+            }
+            int dport = rnd.nextInt(12);
+            String expected = "redirect:9";
+            for (OracleRule r : oracle) {
+                if (r.matches(s, d, dport)) {
+                    expected = r.action();
+                    break;
+                }
+            }
+            String got = outcome(HARNESS.run(f, FrameBuilder.ethernet().ip(s, d).udp(1, dport).build()));
+            assertThat(got).as("packet %d", i).isEqualTo(expected);
+        }
+    }
+
+    private static byte[] poolAddress(Random rnd, int bytes) {
+        byte[] a = new byte[bytes];
+        a[0] = (byte) (rnd.nextBoolean() ? 10 : 0x20);
+        for (int i = 1; i < bytes; i++) {
+            a[i] = (byte) (rnd.nextInt(4) == 0 ? rnd.nextInt(256) : rnd.nextInt(2));
+        }
+        return a;
+    }
+}
