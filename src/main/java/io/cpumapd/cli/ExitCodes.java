@@ -24,6 +24,8 @@ public final class ExitCodes implements IExecutionExceptionHandler {
     public static final int EINVAL = 15;
     public static final int EFILTER = 16;
     public static final int PROTOCOL = 17;
+    /** {@code run}: the configuration was refused (sysexits' EX_CONFIG). */
+    public static final int CONFIG = 78;
 
     /** The exit code for an error reply's errno; names this CLI does not know are daemon failures (1). */
     public static int forErrno(String errno) {

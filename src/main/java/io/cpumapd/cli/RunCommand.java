@@ -1,104 +1,76 @@
 package io.cpumapd.cli;
 
-import io.cpumapd.dpdk.Eal;
-import io.cpumapd.dpdk.HandleArray;
-import io.cpumapd.dpdk.Mbuf;
-import io.cpumapd.dpdk.Mempool;
-import io.cpumapd.dpdk.Port;
-import io.cpumapd.dpdk.PortStats;
+import io.cpumapd.config.Config;
+import io.cpumapd.config.ConfigException;
+import io.cpumapd.config.ConfigLoader;
+import io.cpumapd.control.ControlException;
+import io.cpumapd.daemon.Daemon;
+import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.foreign.Arena;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import sun.misc.Signal;
 
 /**
- * Starts the EAL on the default virtual devices, sets every port up and reports what arrives,
- * until SIGINT / SIGTERM. The redirect pipeline and YAML configuration replace this body.
+ * {@code cpumapd run}: the daemon in the foreground. SIGINT / SIGTERM start the orderly shutdown
+ * (stop RX, drain rings into the TAP, free, close) and the process exits 0 when the mempool came
+ * back full, 1 when mbufs leaked.
  */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Run in the foreground until SIGINT / SIGTERM.")
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Run the daemon in the foreground until SIGINT / SIGTERM (default: the embedded configuration,"
+                + " which replays a bundled capture into TAP cpumapd0).")
 public final class RunCommand implements Callable<Integer> {
-    static final List<String> DEFAULT_EAL = List.of("--no-huge", "-m", "256", "--no-shconf", "--no-pci",
-            "--no-telemetry", "-l", "0", "--vdev=net_null0,size=64,copy=0");
-
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--eal", split = " ", description = "EAL arguments (default: ${DEFAULT-VALUE}).",
-            defaultValue = "--no-huge -m 256 --no-shconf --no-pci --no-telemetry -l 0 --vdev=net_null0,size=64,copy=0")
-    List<String> ealArgs = new ArrayList<>(DEFAULT_EAL);
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration (default: the embedded one).")
+    Path configFile;
 
-    @Option(names = "--duration", description = "Stop after this many seconds (default: until a signal).")
-    Integer durationSeconds;
+    @Option(names = "--print-config", description = "Print the effective configuration and exit.")
+    boolean printConfig;
+
+    @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop by itself after this many seconds.")
+    Double durationSeconds;
 
     @Override
     public Integer call() throws InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
-        List<String> args = new ArrayList<>(ealArgs);
-        args.add("--file-prefix=cpumapd-" + ProcessHandle.current().pid());
+        PrintWriter err = spec.commandLine().getErr();
+        Config config;
+        try {
+            config = configFile == null ? ConfigLoader.loadDefault() : ConfigLoader.load(configFile);
+        } catch (ConfigException e) {
+            err.println("cpumapd: config " + (configFile == null ? "(embedded)" : configFile) + ": " + e.getMessage());
+            return ExitCodes.CONFIG;
+        }
+        if (printConfig) {
+            spec.commandLine().getOut().print(config.toYaml());
+            return ExitCodes.OK;
+        }
         CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch stopped = new CountDownLatch(1);
-        // SIGINT / SIGTERM run shutdown hooks: ask the loop to stop, and hold the JVM until ports are closed.
-        Thread hook = new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "cpumapd-signal");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try (Eal eal = Eal.init(args); Mempool pool = Mempool.create("rx", 8191, 256, Mempool.DEFAULT_DATA_ROOM)) {
-            out.printf("eal: started, %s, %d lcore(s)%n", Eal.version(), eal.lcoreCount());
-            List<Port> ports = Port.all();
-            for (Port p : ports) {
-                p.configure(1, 1, 1024, 1024, pool);
-                p.promiscuous(true);
-                p.start();
-                Port.PortInfo info = p.info();
-                Port.Link link = p.link();
-                out.printf("port %d: %s driver=%s mac=%s link=%s%n", p.id(), p.name(), info.driver(), p.mac(),
-                        link.up() ? "up" : "down");
-            }
-            out.flush();
-            drainUntil(stop, ports, out);
-            for (Port p : ports) {
-                p.stop();
-                p.close();
-            }
-            out.printf("stopped, mempool in use: %d%n", pool.inUse());
-            out.flush();
-        } finally {
-            stopped.countDown();
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Daemon daemon;
+        try {
+            daemon = Daemon.start(config);
+        } catch (ControlException e) {
+            err.println("cpumapd: " + e.getMessage());
+            return ExitCodes.SOFTWARE;
+        } catch (IOException | RuntimeException e) {
+            err.println("cpumapd: cannot start: " + e.getMessage());
+            return ExitCodes.SOFTWARE;
         }
-        return 0;
-    }
-
-    private void drainUntil(CountDownLatch stop, List<Port> ports, PrintWriter out) throws InterruptedException {
-        long end = durationSeconds == null ? Long.MAX_VALUE : System.nanoTime() + durationSeconds * 1_000_000_000L;
-        long nextReport = System.nanoTime() + 1_000_000_000L;
-        try (Arena arena = Arena.ofConfined()) {
-            HandleArray burst = new HandleArray(arena, 32);
-            while (stop.getCount() > 0 && System.nanoTime() < end) {
-                for (Port p : ports) {
-                    Mbuf.freeBulk(burst, p.rxBurst(0, burst, 32));
-                }
-                if (System.nanoTime() >= nextReport) {
-                    nextReport += 1_000_000_000L;
-                    for (Port p : ports) {
-                        PortStats s = p.stats();
-                        out.printf("port %d: rx %d packets, %d bytes, missed %d%n", p.id(), s.rxPackets(),
-                                s.rxBytes(), s.rxMissed());
-                    }
-                    out.flush();
-                    Thread.sleep(1); // a demo loop: leave the core to others between reports
-                }
-            }
+        if (durationSeconds == null) {
+            stop.await();
+        } else {
+            stop.await((long) (durationSeconds * 1000), TimeUnit.MILLISECONDS);
         }
+        int leaked = daemon.stop();
+        return leaked == 0 ? ExitCodes.OK : ExitCodes.SOFTWARE;
     }
 }

@@ -1,11 +1,11 @@
 package io.cpumapd.cli;
 
+import io.cpumapd.daemon.Version;
 import picocli.CommandLine.IVersionProvider;
 
 public final class VersionProvider implements IVersionProvider {
     @Override
     public String[] getVersion() {
-        String v = Main.class.getPackage().getImplementationVersion();
-        return new String[] {"cpumapd " + (v == null ? "dev" : v), "Java " + Runtime.version()};
+        return new String[] {"cpumapd " + Version.VERSION, "Java " + Runtime.version()};
     }
 }

@@ -3,9 +3,14 @@ package io.cpumapd.config;
 import java.util.ArrayList;
 import java.util.List;
 
-/** An RX worker: one thread pinned to {@code core}, polling {@code queues} in turn. */
-public record RxWorkerConfig(String name, int core, List<QueueRef> queues) {
-    static final List<String> KEYS = List.of("name", "core", "queues");
+/**
+ * An RX worker: one thread pinned to {@code core}, polling {@code queues} in turn. {@code mode}
+ * {@code native} sends mbufs through the rings (the kernel's native XDP); {@code skb} builds the
+ * SkBuff on the RX core and sends tagged handles (generic XDP), so consumers only inject.
+ */
+public record RxWorkerConfig(String name, int core, List<QueueRef> queues, String mode) {
+    static final List<String> KEYS = List.of("name", "core", "queues", "mode");
+    static final List<String> MODES = List.of("native", "skb");
 
     public RxWorkerConfig {
         queues = List.copyOf(queues);
@@ -25,6 +30,15 @@ public record RxWorkerConfig(String name, int core, List<QueueRef> queues) {
         for (YamlNode.Element e : elements) {
             queues.add(QueueRef.read(e.mapping(QueueRef.KEYS)));
         }
-        return new RxWorkerConfig(name, core, queues);
+        String mode = n.string("mode", "native");
+        if (!MODES.contains(mode)) {
+            throw new ConfigException(n.path("mode"), YamlNode.quote(mode) + " is not a mode (native, skb)");
+        }
+        return new RxWorkerConfig(name, core, queues, mode);
+    }
+
+    /** Build SkBuffs on the RX core ({@code mode: skb}). */
+    public boolean skbMode() {
+        return mode.equals("skb");
     }
 }

@@ -45,7 +45,7 @@ class ConfigLoaderTest {
         assertThat(port.isPci()).isFalse();
         assertThat(List.of(port.rxQueues(), port.rxDescriptors(), port.txDescriptors())).containsExactly(1, 1024, 1024);
         assertThat(port.promiscuous()).isTrue();
-        assertThat(c.rxWorkers()).containsExactly(new RxWorkerConfig("rx0", 0, List.of(new QueueRef("replay0", 0))));
+        assertThat(c.rxWorkers()).containsExactly(new RxWorkerConfig("rx0", 0, List.of(new QueueRef("replay0", 0)), "native"));
         assertThat(c.filter().name()).isEqualTo("l4-hash");
         assertThat(c.filter().params()).isEmpty();
         assertThat(c.filter().pluginDir()).isNull();
@@ -53,10 +53,10 @@ class ConfigLoaderTest {
         assertThat(c.cpumap().entries()).containsExactly(new CpuMapEntryConfig(0, 2048, "pass", Map.of()),
                 new CpuMapEntryConfig(1, 2048, "pass", Map.of()));
         assertThat(c.consumer()).isEqualTo(new ConsumerConfig(8, "backoff"));
-        assertThat(c.tap()).isEqualTo(new TapConfig("cpumapd0", 0, 1500, "198.18.0.1/24", "02:00:00:00:00:02", true));
+        assertThat(c.tap()).isEqualTo(new TapConfig("cpumapd0", 0, 1500, "198.18.0.1/15", "02:00:00:00:00:02", true));
         assertThat(c.tap().effectiveQueues(c)).isEqualTo(3);
         assertThat(c.tap().addressIp()).isEqualTo("198.18.0.1");
-        assertThat(c.tap().prefixLength()).isEqualTo(24);
+        assertThat(c.tap().prefixLength()).isEqualTo(15);
         assertThat(c.metrics()).isEqualTo(new MetricsConfig(true, "127.0.0.1", 9477));
         assertThat(c.metrics().socketAddress().getPort()).isEqualTo(9477);
         assertThat(c.control().socket()).isEqualTo(Path.of("/run/cpumapd/cpumapd.sock"));

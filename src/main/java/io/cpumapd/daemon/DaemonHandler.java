@@ -1,0 +1,125 @@
+package io.cpumapd.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cpumapd.control.ControlException;
+import io.cpumapd.control.RequestHandler;
+import io.cpumapd.control.Requests;
+import io.cpumapd.cpumap.CpuMap;
+import io.cpumapd.cpumap.CpuMapEntry;
+import io.cpumapd.cpumap.CpuMapException;
+import io.cpumapd.dpdk.Errno;
+import io.cpumapd.filter.FilterException;
+import io.cpumapd.packet.PacketFilter;
+import io.cpumapd.pipeline.Pipeline;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The daemon's side of the control protocol (docs/control-protocol.md). Runs on the control
+ * connections' threads; cpumap changes go through {@link CpuMap}'s own lock, filter swaps through
+ * {@link FilterState}'s, so the hot threads never see a lock.
+ */
+final class DaemonHandler implements RequestHandler {
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    private final Daemon daemon;
+
+    DaemonHandler(Daemon daemon) {
+        this.daemon = daemon;
+    }
+
+    @Override
+    public JsonNode handle(String cmd, ObjectNode request) throws ControlException {
+        if (!daemon.running()) {
+            throw new ControlException(ControlException.EIO, "cpumapd is starting or stopping");
+        }
+        Pipeline p = daemon.pipeline();
+        return switch (cmd) {
+            case "status" -> {
+                Requests.expectOnly(request, "cmd");
+                yield Snapshots.status(daemon);
+            }
+            case "stats" -> {
+                Requests.expectOnly(request, "cmd");
+                yield Snapshots.stats(p);
+            }
+            case "cpumap.show" -> {
+                Requests.expectOnly(request, "cmd");
+                yield Snapshots.cpumap(p);
+            }
+            case "cpumap.update" -> update(p, request);
+            case "cpumap.delete" -> {
+                Requests.expectOnly(request, "cmd", "cpu");
+                int cpu = Requests.intMember(request, "cpu");
+                boolean deleted = kernelCall(() -> p.delete(cpu));
+                daemon.filters().refreshTargets();
+                yield JSON.objectNode().put("deleted", deleted);
+            }
+            case "filter.show" -> {
+                Requests.expectOnly(request, "cmd");
+                yield Snapshots.filter(daemon.filters());
+            }
+            case "filter.set" -> {
+                Requests.expectOnly(request, "cmd", "name", "params");
+                String name = Requests.stringMember(request, "name");
+                Map<String, String> params = Requests.stringMap(request, "params");
+                try {
+                    daemon.filters().set(name, params);
+                } catch (FilterException e) {
+                    throw new ControlException(ControlException.EFILTER, e.getMessage()
+                            + " (the filter in place is unchanged: " + daemon.filters().name() + ")");
+                }
+                Log.info("filter", "swapped to " + daemon.filters().describe());
+                yield Snapshots.filter(daemon.filters());
+            }
+            default -> throw Requests.unsupported(cmd);
+        };
+    }
+
+    private JsonNode update(Pipeline p, ObjectNode request) throws ControlException {
+        Requests.expectOnly(request, "cmd", "cpu", "qsize", "prog", "params", "flags");
+        int cpu = Requests.intMember(request, "cpu");
+        int qsize = Requests.intMember(request, "qsize");
+        String prog = Requests.optionalString(request, "prog").orElse("pass");
+        Map<String, String> params = Requests.stringMap(request, "params");
+        int flags = switch (Requests.optionalString(request, "flags").orElse("any").toLowerCase(Locale.ROOT)) {
+            case "any" -> CpuMap.ANY;
+            case "noexist" -> CpuMap.NOEXIST;
+            case "exist" -> CpuMap.EXIST;
+            default -> throw new ControlException(ControlException.EINVAL,
+                    "flags must be any, noexist or exist, not " + request.get("flags"));
+        };
+        PacketFilter program;
+        try {
+            program = daemon.filters().program(prog, params);
+        } catch (FilterException e) {
+            throw new ControlException(ControlException.EFILTER, "program " + prog + ": " + e.getMessage());
+        }
+        CpuMapEntry entry = kernelCall(() -> p.update(cpu, qsize, program, flags));
+        daemon.filters().refreshTargets();
+        ObjectNode out = JSON.objectNode();
+        if (entry == null) {
+            out.putNull("entry");
+            Log.info("cpumap", "entry cpu " + cpu + " deleted (qsize 0)");
+        } else {
+            out.set("entry", Snapshots.entry(p.map().lookup(cpu)));
+            Log.info("cpumap", "entry cpu " + cpu + " now qsize " + qsize + " program " + prog + " (entry "
+                    + entry.id() + ")");
+        }
+        return out;
+    }
+
+    private interface KernelCall<T> {
+        T call();
+    }
+
+    /** The cpumap's kernel-style errors travel with their errno name. */
+    private static <T> T kernelCall(KernelCall<T> call) throws ControlException {
+        try {
+            return call.call();
+        } catch (CpuMapException e) {
+            throw new ControlException(Errno.name(e.errno()), e.reason());
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.cpumapd.daemon;
+
+import io.cpumapd.config.FilterConfig;
+import io.cpumapd.cpumap.CpuMap;
+import io.cpumapd.filter.FilterException;
+import io.cpumapd.filter.Filters;
+import io.cpumapd.filter.PluginLoader;
+import io.cpumapd.filter.Programs;
+import io.cpumapd.filter.TargetSet;
+import io.cpumapd.packet.PacketFilter;
+import io.cpumapd.pipeline.Pipeline;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.IntFunction;
+
+/**
+ * The RX filter the daemon runs: its name and parameters, how often it was swapped, and the target
+ * set it spreads over, which follows the live cpumap entries. Each RX worker gets an instance of its
+ * own (filters may keep per-thread state); a swap builds all of them before installing any, so a
+ * filter that fails to load leaves the old one in place.
+ */
+public final class FilterState {
+    private final TargetSet targets = new TargetSet();
+    private final PluginLoader plugins;
+    private Pipeline pipeline;
+    private volatile String name;
+    private volatile Map<String, String> params;
+    private volatile long swaps;
+
+    FilterState(FilterConfig config) {
+        this.plugins = config.pluginDir() == null ? null : new PluginLoader(config.pluginDir());
+        this.name = config.name();
+        this.params = Map.copyOf(config.params());
+    }
+
+    /** One instance per worker of the configured filter; fails at start on an unknown name or bad params. */
+    IntFunction<PacketFilter> initial(int workers) {
+        return factory(name, params);
+    }
+
+    private IntFunction<PacketFilter> factory(String n, Map<String, String> p) {
+        Filters.create(n, p, targets, plugins); // fail before any worker exists
+        return worker -> Filters.create(n, p, targets, plugins);
+    }
+
+    /** A second-stage program for a cpumap entry; {@code pass} is the consumer's built-in default (null). */
+    PacketFilter program(String programName, Map<String, String> programParams) {
+        if (programName == null || programName.equals("pass")) {
+            return null;
+        }
+        return Programs.create(programName, programParams == null ? Map.of() : programParams, plugins);
+    }
+
+    void attach(Pipeline p) {
+        this.pipeline = p;
+        refreshTargets();
+    }
+
+    /** The target set follows the live entries, in key order. */
+    synchronized void refreshTargets() {
+        CpuMap map = pipeline.map();
+        targets.set(map.entries().stream().mapToInt(CpuMap.EntryInfo::cpu).toArray());
+    }
+
+    /** {@code filter set}: builds one instance per worker, then swaps them in; on failure nothing changes. */
+    synchronized void set(String newName, Map<String, String> newParams) throws FilterException {
+        IntFunction<PacketFilter> f = factory(newName, newParams);
+        pipeline.setFilter(f);
+        name = newName;
+        params = Map.copyOf(newParams);
+        swaps++;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Map<String, String> params() {
+        return new TreeMap<>(params);
+    }
+
+    public long swaps() {
+        return swaps;
+    }
+
+    public int[] targets() {
+        return targets.keys();
+    }
+
+    String describe() {
+        return name + (params.isEmpty() ? "" : " " + params()) + " over cpus " + java.util.Arrays.toString(targets());
+    }
+}
