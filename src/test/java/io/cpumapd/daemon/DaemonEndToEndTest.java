@@ -22,6 +22,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
@@ -39,6 +40,21 @@ class DaemonEndToEndTest {
 
     @TempDir
     Path dir;
+    /** Where the socket lives: a directory uid 65534 may traverse (the JUnit temp dir is 0700). */
+    Path base;
+
+    @org.junit.jupiter.api.BeforeEach
+    void traversableBase() throws Exception {
+        base = Files.createTempDirectory(Path.of("/tmp"), "cpumapd-e2e", PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwxr-xr-x")));
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void removeBase() throws Exception {
+        try (var files = Files.walk(base)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
 
     static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
@@ -88,7 +104,7 @@ class DaemonEndToEndTest {
         Path pcap = dir.resolve("mixed.pcap");
         new MixedTraffic(5).dstMac("02:00:00:00:00:02").writePcap(pcap, 400);
         String tap = "cpmd" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000));
-        Path socket = dir.resolve("run/cpumapd.sock");
+        Path socket = base.resolve("run/cpumapd.sock");
         Path config = dir.resolve("cpumapd.yaml");
         Files.writeString(config, config(pcap, tap, socket, freePort(), 2048));
         try (NetNamespace ns = NetNamespace.create("cpumapd-daemon");
@@ -167,7 +183,17 @@ class DaemonEndToEndTest {
             assertThat(raw(socket, "{\"cmd\":\"cpumap.update\",\"cpu\":\"one\",\"qsize\":1}")).contains("EBADMSG");
             assertThat(d.cli("status").exit()).isZero();
 
+            // A client from another uid: refused by the file modes (0700 dir, 0600 socket), and,
+            // with the modes opened up by hand, by the peer credential check itself.
+            assertThat(asNobody(socket)).contains("Permission denied");
+            Files.setPosixFilePermissions(socket.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
+            assertThat(asNobody(socket)).contains("\"errno\":\"EPERM\"");
+            assertThat(d.cli("status").exit()).isZero();
+
             // SIGTERM while the rings are busy: everything enqueued is processed, exit 0, mempool full.
+            long ringDrops = counter(d, "enqueue", 0, "drops") + counter(d, "enqueue", 1, "drops");
+            assertThat(ringDrops).as("the replay outruns the TAP: the rings are full when SIGTERM comes").isPositive();
             int exit = d.terminate(60_000);
             assertThat(exit).as(d.log()).isZero();
             String log = d.log();
@@ -190,6 +216,40 @@ class DaemonEndToEndTest {
             }
         }
         return 0;
+    }
+
+    /** A status request from uid 65534, as a single-file Java program run with setpriv. */
+    private String asNobody(Path socket) throws Exception {
+        Path src = base.resolve("PeerClient.java");
+        if (!Files.exists(src)) {
+            Files.writeString(src, """
+                    import java.net.StandardProtocolFamily;
+                    import java.net.UnixDomainSocketAddress;
+                    import java.nio.ByteBuffer;
+                    import java.nio.channels.SocketChannel;
+                    import java.nio.charset.StandardCharsets;
+                    public class PeerClient {
+                        public static void main(String[] a) {
+                            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                                ch.connect(UnixDomainSocketAddress.of(a[0]));
+                                ch.write(ByteBuffer.wrap("{\\"cmd\\":\\"status\\"}\\n".getBytes(StandardCharsets.UTF_8)));
+                                ByteBuffer b = ByteBuffer.allocate(65536);
+                                int n = ch.read(b);
+                                System.out.println(n < 0 ? "EOF" : new String(b.array(), 0, n, StandardCharsets.UTF_8).strip());
+                            } catch (Exception e) {
+                                System.out.println(e.getClass().getSimpleName() + ": " + e.getMessage());
+                            }
+                        }
+                    }
+                    """);
+            Files.setPosixFilePermissions(src, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", java,
+                "-XX:-UsePerfData", "-Xshare:off", src.toString(), socket.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
     }
 
     private static String raw(Path socket, String line) throws Exception {
