@@ -1,10 +1,13 @@
 package io.cpumapd.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpumapd.control.ControlClient;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.BiConsumer;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /** Options every command that talks to the daemon shares: where it listens and how to print its answer. */
@@ -37,5 +40,24 @@ public final class ControlOptions {
     void printJson(PrintWriter out, JsonNode node) {
         out.println(pretty ? node.toPrettyString() : node.toString());
         out.flush();
+    }
+
+    /**
+     * One request, one answer: prints it as JSON when asked, otherwise hands it to {@code human}.
+     * Errors travel as exceptions to {@link ExitCodes}.
+     */
+    int callAndPrint(CommandSpec spec, ObjectNode request, BiConsumer<PrintWriter, JsonNode> human) throws Exception {
+        JsonNode result;
+        try (ControlClient client = client()) {
+            result = client.call(request);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (jsonOutput()) {
+            printJson(out, result);
+        } else {
+            human.accept(out, result);
+            out.flush();
+        }
+        return ExitCodes.OK;
     }
 }

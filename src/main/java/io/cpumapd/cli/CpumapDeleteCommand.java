@@ -1,9 +1,6 @@
 package io.cpumapd.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.cpumapd.control.ControlClient;
 import io.cpumapd.control.Requests;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,18 +22,8 @@ public final class CpumapDeleteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode result;
-        try (ControlClient client = control.client()) {
-            result = client.call(Requests.create("cpumap.delete").put("cpu", cpu));
-        }
-        PrintWriter out = spec.commandLine().getOut();
-        if (control.jsonOutput()) {
-            control.printJson(out, result);
-            return ExitCodes.OK;
-        }
         // As in the kernel, deleting an empty key is no error.
-        out.println("cpu " + cpu + ": " + (result.path("deleted").asBoolean(false) ? "entry deleted" : "no entry"));
-        out.flush();
-        return ExitCodes.OK;
+        return control.callAndPrint(spec, Requests.create("cpumap.delete").put("cpu", cpu), (out, result) ->
+                out.println("cpu " + cpu + ": " + (result.path("deleted").asBoolean(false) ? "entry deleted" : "no entry")));
     }
 }

@@ -1,9 +1,6 @@
 package io.cpumapd.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.cpumapd.control.ControlClient;
 import io.cpumapd.control.Requests;
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,17 +18,6 @@ public final class CpumapShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode result;
-        try (ControlClient client = control.client()) {
-            result = client.call(Requests.create("cpumap.show"));
-        }
-        PrintWriter out = spec.commandLine().getOut();
-        if (control.jsonOutput()) {
-            control.printJson(out, result);
-        } else {
-            Human.entries(out, result);
-            out.flush();
-        }
-        return ExitCodes.OK;
+        return control.callAndPrint(spec, Requests.create("cpumap.show"), Human::entries);
     }
 }

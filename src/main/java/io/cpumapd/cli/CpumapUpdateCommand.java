@@ -2,9 +2,7 @@ package io.cpumapd.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cpumapd.control.ControlClient;
 import io.cpumapd.control.Requests;
-import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -58,18 +56,9 @@ public final class CpumapUpdateCommand implements Callable<Integer> {
         if (flags != null) {
             request.put("flags", flags.name());
         }
-        JsonNode result;
-        try (ControlClient client = control.client()) {
-            result = client.call(request);
-        }
-        PrintWriter out = spec.commandLine().getOut();
-        if (control.jsonOutput()) {
-            control.printJson(out, result);
-            return ExitCodes.OK;
-        }
-        JsonNode entry = result.path("entry");
-        out.println(entry.isObject() ? Human.entry(entry) : "cpu " + cpu + ": entry deleted (qsize 0)");
-        out.flush();
-        return ExitCodes.OK;
+        return control.callAndPrint(spec, request, (out, result) -> {
+            JsonNode entry = result.path("entry");
+            out.println(entry.isObject() ? Human.entry(entry) : "cpu " + cpu + ": entry deleted (qsize 0)");
+        });
     }
 }

@@ -1,8 +1,6 @@
 package io.cpumapd.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cpumapd.control.ControlClient;
 import io.cpumapd.control.Requests;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,11 +34,6 @@ public final class FilterSetCommand implements Callable<Integer> {
             ObjectNode p = request.putObject("params");
             params.forEach(p::put);
         }
-        JsonNode result;
-        try (ControlClient client = control.client()) {
-            result = client.call(request);
-        }
-        FilterShowCommand.print(spec.commandLine().getOut(), control, result);
-        return ExitCodes.OK;
+        return control.callAndPrint(spec, request, FilterShowCommand::print);
     }
 }

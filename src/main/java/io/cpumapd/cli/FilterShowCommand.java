@@ -1,7 +1,6 @@
 package io.cpumapd.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cpumapd.control.ControlClient;
 import io.cpumapd.control.Requests;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -20,19 +19,10 @@ public final class FilterShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode result;
-        try (ControlClient client = control.client()) {
-            result = client.call(Requests.create("filter.show"));
-        }
-        print(spec.commandLine().getOut(), control, result);
-        return ExitCodes.OK;
+        return control.callAndPrint(spec, Requests.create("filter.show"), FilterShowCommand::print);
     }
 
-    static void print(PrintWriter out, ControlOptions control, JsonNode filter) {
-        if (control.jsonOutput()) {
-            control.printJson(out, filter);
-            return;
-        }
+    static void print(PrintWriter out, JsonNode filter) {
         new TextTable("", "")
                 .row("filter", Human.text(filter, "name"))
                 .row("params", Human.params(filter.path("params")))

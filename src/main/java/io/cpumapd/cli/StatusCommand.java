@@ -1,7 +1,6 @@
 package io.cpumapd.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cpumapd.control.ControlClient;
 import io.cpumapd.control.Requests;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -23,15 +22,10 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode s;
-        try (ControlClient client = control.client()) {
-            s = client.call(Requests.create("status"));
-        }
-        PrintWriter out = spec.commandLine().getOut();
-        if (control.jsonOutput()) {
-            control.printJson(out, s);
-            return ExitCodes.OK;
-        }
+        return control.callAndPrint(spec, Requests.create("status"), StatusCommand::print);
+    }
+
+    private static void print(PrintWriter out, JsonNode s) {
         out.println("cpumapd " + Human.text(s, "version") + ", pid " + Human.text(s, "pid") + ", up "
                 + Human.uptime(s.path("uptime_seconds")) + ", " + Human.text(s, "dpdk_version"));
         TextTable about = new TextTable("", "");
@@ -67,7 +61,5 @@ public final class StatusCommand implements Callable<Integer> {
 
         out.println();
         Human.entries(out, s.path("cpumap"));
-        out.flush();
-        return ExitCodes.OK;
     }
 }

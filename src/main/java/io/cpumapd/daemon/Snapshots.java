@@ -63,6 +63,7 @@ final class Snapshots {
                     .put("link_up", link.up()).put("link_speed_mbps", link.speedMbps());
             p.spec().ports().stream().filter(s -> s.name().equals(e.getKey())).findFirst()
                     .ifPresent(s -> o.put("rx_queues", s.rxQueues()));
+            o.put("tx_queues", p.txQueues(e.getValue()));
             portCounters(o, port.stats());
         }
         ArrayNode workers = out.putArray("workers");

@@ -283,6 +283,11 @@ public final class Pipeline implements AutoCloseable {
         return ports;
     }
 
+    /** TX queues set up on {@code port}: one per thread that may send, as far as the driver allows. */
+    public int txQueues(Port port) {
+        return txQueuesById[port.id()];
+    }
+
     public List<RxWorker> workers() {
         return workers;
     }
