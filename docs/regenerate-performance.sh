@@ -18,7 +18,9 @@ for prog in no-touch l4-hash; do
 done
 ./cpumapd bench inject --rounds "$R" -d 2 --json-out "$OUT/inject.json"
 ./cpumapd bench redirect-cpu ring --latency 100000 -p l4-hash -r drop -c 1 --impl both --rounds 2 -d "$D" \
-  --idle backoff --json-out "$OUT/latency.json"
+  --idle busy-spin --json-out "$OUT/latency.json"
+./cpumapd bench redirect-cpu ring --latency 100000 -p l4-hash -r drop -c 1 --impl both --rounds 2 -d "$D" \
+  --idle backoff --json-out "$OUT/latency-backoff.json"
 ./cpumapd bench redirect-cpu -p l4-hash -r pass -c 1 --impl java --rounds 1 --long -i 10 \
   --json-out "$OUT/alloc-60s.json"
 docs/run-jmh.sh -wi 3 -i 5 -rf json -rff "$OUT/jmh.json" > "$OUT/jmh.txt"

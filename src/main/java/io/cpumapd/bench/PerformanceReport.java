@@ -144,12 +144,15 @@ public final class PerformanceReport {
                     + "(header and frame in one buffer); `c-writev` = the injector's loop in C; `dpdk-net_tap` = "
                     + "`rte_eth_tx_burst` on DPDK's net_tap (pre-built mbufs, a reference taken per send).\n\n");
         }
-        JsonNode latency = read("latency.json");
-        if (latency != null) {
-            md.append("## Latency (RX stamp to consumer)\n\n");
+        for (String file : new String[] {"latency.json", "latency-backoff.json"}) {
+            JsonNode latency = read(file);
+            if (latency == null) {
+                continue;
+            }
+            md.append("## Latency (RX stamp to consumer), idle ").append(latency.path("config").path("idle").asText())
+                    .append("\n\n");
             md.append("Offered load ").append(latency.path("config").path("latencyPps").asLong())
-                    .append(" pps from a paced `net_ring` source, idle `")
-                    .append(latency.path("config").path("idle").asText()).append("`, remote action ")
+                    .append(" pps from a paced `net_ring` source (a feeder thread, unpinned), remote action ")
                     .append(latency.path("config").path("remoteAction").asText()).append(".\n\n");
             md.append("| impl | round | samples | p50 µs | p99 µs | p99.9 µs | max µs |\n|---|---:|---:|---:|---:|---:|---:|\n");
             for (JsonNode round : latency.path("rounds")) {
