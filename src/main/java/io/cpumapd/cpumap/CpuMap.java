@@ -51,6 +51,7 @@ public final class CpuMap implements AutoCloseable {
     private final Arena cleanupArena = Arena.ofShared();
     private final HandleArray cleanupScratch = new HandleArray(cleanupArena, 64); // reaper thread only
     private final AtomicLong cleanedUp = new AtomicLong();
+    private boolean closed;
 
     /**
      * @param usableCpus CPUs a consumer may be pinned to (the process's affinity mask): a key outside
@@ -223,6 +224,10 @@ public final class CpuMap implements AutoCloseable {
     @Override
     public void close() {
         synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
             for (int k = 0; k < maxEntries; k++) {
                 CpuMapEntry old = slots.getAndSet(k, null);
                 retire(k, old);
