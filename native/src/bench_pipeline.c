@@ -1,0 +1,495 @@
+/* The C reference pipeline of `cpumapd bench redirect-cpu`: see cpm_bench_pipeline.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/uio.h>
+
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include "cpm_bench_pipeline.h"
+
+#define RX_BURST 32
+#define BULK_SIZE 8          /* CPU_MAP_BULK_SIZE */
+#define MAX_BATCH 256
+#define MAX_VNET_HDR 16
+/* cpumapd's metadata after struct rte_mbuf (io.cpumapd.dpdk.Mbuf): mark, user, queue, timestamp. */
+#define META_MARK 0
+#define META_QUEUE 8
+#define META_TIMESTAMP 16
+/* The backoff of io.cpumapd.worker.IdleStrategies "backoff". */
+#define BACKOFF_SPINS 100
+#define BACKOFF_YIELDS 10
+#define BACKOFF_MIN_PARK_NS 1000
+#define BACKOFF_MAX_PARK_NS 1000000
+#define HASH_SEED 15485863u
+
+/* Single-writer counters: relaxed stores by the owner, relaxed loads by the stats reader. */
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define ADD(x, v) STORE(x, (x) + (v))
+
+struct bulk_queue {
+	struct rte_mbuf *pkts[BULK_SIZE];
+	unsigned int count;
+};
+
+struct rx_state {
+	uint64_t c[CPM_BP_RX_WORDS];
+	uint64_t enq[CPM_BP_MAX_TARGETS];
+	uint64_t enq_drops[CPM_BP_MAX_TARGETS];
+	uint64_t bulks[CPM_BP_MAX_TARGETS];
+	struct bulk_queue q[CPM_BP_MAX_TARGETS];
+	int started;
+} __rte_cache_aligned;
+
+struct consumer {
+	struct rte_ring *ring;
+	pthread_t thread;
+	int index;
+	int started;            /* 1 running, < 0 -errno */
+	int joinable;
+	uint64_t c[CPM_BP_TARGET_WORDS];
+	uint64_t hist_max;
+	uint64_t hist[CPM_BP_HIST_BUCKETS];
+} __rte_cache_aligned;
+
+struct backoff {
+	unsigned int spins;
+	unsigned int yields;
+	uint64_t park_ns;
+};
+
+static struct {
+	struct cpm_bench_pipeline_config cfg;
+	struct rx_state rx;
+	struct consumer cons[CPM_BP_MAX_TARGETS];
+	pthread_t rx_thread;
+	int rx_joinable;
+	int rx_running;
+	int consumers_stop;
+	int record;
+	int active;
+	unsigned int generation;
+} bp;
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* System.nanoTime()'s clock */
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static inline void backoff_reset(struct backoff *b)
+{
+	b->spins = 0;
+	b->yields = 0;
+	b->park_ns = BACKOFF_MIN_PARK_NS;
+}
+
+/* Agrona's AgentRunner loop: idle(work) after every duty cycle. */
+static inline void idle(struct backoff *b, unsigned int work, uint64_t *sched)
+{
+	struct timespec ts;
+
+	if (work > 0) {
+		backoff_reset(b);
+		return;
+	}
+	if (bp.cfg.idle == CPM_BP_BUSY_SPIN) {
+		rte_pause();
+	} else if (b->spins < BACKOFF_SPINS) {
+		b->spins++;
+		rte_pause();
+	} else if (b->yields < BACKOFF_YIELDS) {
+		b->yields++;
+		sched_yield();
+	} else {
+		if (sched != NULL)
+			ADD(*sched, 1);
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)b->park_ns;
+		nanosleep(&ts, NULL);
+		b->park_ns = b->park_ns * 2 > BACKOFF_MAX_PARK_NS ? BACKOFF_MAX_PARK_NS : b->park_ns * 2;
+	}
+}
+
+static inline uint8_t *meta(struct rte_mbuf *m)
+{
+	return (uint8_t *)m + sizeof(struct rte_mbuf);
+}
+
+/* io.cpumapd.bench.BenchPrograms.l4Hash, bit for bit. */
+static inline uint32_t l4_hash(uint32_t saddr, uint32_t daddr, uint32_t protocol)
+{
+	uint32_t h = (saddr + daddr) ^ (HASH_SEED + protocol);
+
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+static inline unsigned int pick_target(struct rte_mbuf *m)
+{
+	const uint8_t *d;
+	uint32_t saddr, daddr;
+
+	if (bp.cfg.mode == CPM_BP_NO_TOUCH)
+		return 0;
+	d = rte_pktmbuf_mtod(m, const uint8_t *);
+	if (m->data_len < 34 || d[12] != 0x08 || d[13] != 0x00)
+		return 0;
+	memcpy(&saddr, d + 26, 4);
+	memcpy(&daddr, d + 30, 4);
+	return l4_hash(rte_be_to_cpu_32(saddr), rte_be_to_cpu_32(daddr), d[23]) % (uint32_t)bp.cfg.nb_targets;
+}
+
+static inline void push(struct rx_state *rx, unsigned int t)
+{
+	struct bulk_queue *q = &rx->q[t];
+	unsigned int n = q->count, sent;
+
+	if (n == 0)
+		return;
+	sent = rte_ring_mp_enqueue_burst(bp.cons[t].ring, (void *const *)q->pkts, n, NULL);
+	if (sent < n) {
+		rte_pktmbuf_free_bulk(q->pkts + sent, n - sent);
+		ADD(rx->enq_drops[t], n - sent);
+	}
+	ADD(rx->enq[t], sent);
+	ADD(rx->bulks[t], 1);
+	q->count = 0;
+}
+
+static void *rx_main(void *arg)
+{
+	struct rx_state *rx = &bp.rx;
+	struct rte_mbuf *pkts[RX_BURST];
+	uint16_t port = (uint16_t)bp.cfg.port, queue = (uint16_t)bp.cfg.rx_queue;
+	unsigned int targets = (unsigned int)bp.cfg.nb_targets;
+	struct backoff b;
+
+	(void)arg;
+	pin(bp.cfg.rx_core);
+	if (rte_thread_register() < 0) {
+		STORE(rx->started, -rte_errno);
+		return NULL;
+	}
+	STORE(rx->started, 1);
+	backoff_reset(&b);
+	while (LOAD(bp.rx_running)) {
+		uint16_t n = rte_eth_rx_burst(port, queue, pkts, RX_BURST);
+		unsigned int i, t;
+
+		if (n > 0) {
+			uint64_t now = now_ns();
+
+			for (i = 0; i < n; i++) {
+				struct rte_mbuf *m = pkts[i];
+				uint8_t *md = meta(m);
+				struct bulk_queue *q;
+
+				/* the same metadata the Java RX worker writes: no mark, queue, burst time */
+				*(uint64_t *)(md + META_MARK) = 0;
+				*(uint16_t *)(md + META_QUEUE) = queue;
+				*(uint64_t *)(md + META_TIMESTAMP) = now;
+				t = pick_target(m);
+				q = &rx->q[t];
+				q->pkts[q->count++] = m;
+				if (q->count == BULK_SIZE)
+					push(rx, t);
+			}
+			ADD(rx->c[CPM_BP_RX], n);
+			ADD(rx->c[CPM_BP_REDIRECT], n);
+		}
+		for (t = 0; t < targets; t++) /* xdp_do_flush: nothing waits across polls */
+			push(rx, t);
+		idle(&b, n, NULL);
+	}
+	rte_thread_unregister();
+	return NULL;
+}
+
+static inline void record_latency(struct consumer *c, void **objs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t stamp = *(uint64_t *)(meta(objs[i]) + META_TIMESTAMP);
+		uint64_t v = now_ns() - stamp;   /* per packet, as the Java LatencyProgram */
+		unsigned int idx;
+
+		if ((int64_t)v < (1 << CPM_BP_HIST_SUB_BITS)) {
+			idx = (int64_t)v < 0 ? 0 : (unsigned int)v;
+		} else {
+			unsigned int e = 63 - (unsigned int)__builtin_clzll(v);
+
+			if (e > CPM_BP_HIST_MAX_EXP)
+				idx = CPM_BP_HIST_BUCKETS - 1;
+			else
+				idx = ((e - CPM_BP_HIST_SUB_BITS + 1) << CPM_BP_HIST_SUB_BITS)
+				      + (unsigned int)(v >> (e - CPM_BP_HIST_SUB_BITS)) - (1u << CPM_BP_HIST_SUB_BITS);
+		}
+		c->hist[idx]++;
+		if ((int64_t)v > (int64_t)c->hist_max)
+			c->hist_max = v;
+	}
+}
+
+static void *consumer_main(void *arg)
+{
+	struct consumer *c = arg;
+	void *objs[MAX_BATCH];
+	static const uint8_t zero_hdr[MAX_VNET_HDR];
+	unsigned int batch = (unsigned int)bp.cfg.batch;
+	int fd = bp.cfg.tap_fds[c->index];
+	uint32_t hdr_len = (uint32_t)bp.cfg.vnet_hdr_len;
+	uint16_t port = (uint16_t)bp.cfg.port;
+	uint16_t txq = (uint16_t)(bp.cfg.tx_queue_base + c->index);
+	struct backoff b;
+
+	pin(bp.cfg.cpus[c->index]);
+	if (rte_thread_register() < 0) {
+		STORE(c->started, -rte_errno);
+		return NULL;
+	}
+	STORE(c->started, 1);
+	backoff_reset(&b);
+	for (;;) {
+		unsigned int n = rte_ring_sc_dequeue_burst(c->ring, objs, batch, NULL);
+		unsigned int i, failed = 0;
+
+		if (n == 0) {
+			/* RX was joined before the stop flag was set: an empty ring stays empty. */
+			if (LOAD(bp.consumers_stop))
+				break;
+			idle(&b, 0, &c->c[CPM_BP_SCHED]);
+			continue;
+		}
+		if (LOAD(bp.record))
+			record_latency(c, objs, n);
+		switch (bp.cfg.action) {
+		case CPM_BP_ACT_DROP:
+			rte_pktmbuf_free_bulk((struct rte_mbuf **)objs, n);
+			ADD(c->c[CPM_BP_XDP_DROP], n);
+			break;
+		case CPM_BP_ACT_PASS:
+			ADD(c->c[CPM_BP_XDP_PASS], n);
+			for (i = 0; i < n; i++) {
+				struct rte_mbuf *m = objs[i];
+				struct iovec iov[2];
+				int cnt = 0;
+				ssize_t ret;
+
+				if (hdr_len > 0) {
+					iov[cnt].iov_base = (void *)zero_hdr;
+					iov[cnt].iov_len = hdr_len;
+					cnt++;
+				}
+				iov[cnt].iov_base = rte_pktmbuf_mtod(m, void *);
+				iov[cnt].iov_len = m->data_len;
+				cnt++;
+				do {
+					ret = writev(fd, iov, cnt);
+				} while (ret < 0 && errno == EINTR);
+				if (ret < 0)
+					failed++;
+			}
+			rte_pktmbuf_free_bulk((struct rte_mbuf **)objs, n);
+			break;
+		default: {
+			uint16_t sent = rte_eth_tx_burst(port, txq, (struct rte_mbuf **)objs, (uint16_t)n);
+
+			ADD(c->c[CPM_BP_XDP_REDIR], n);
+			if (sent < n) {
+				rte_pktmbuf_free_bulk((struct rte_mbuf **)objs + sent, n - sent);
+				failed = n - sent;
+			}
+			break;
+		}
+		}
+		if (failed)
+			ADD(c->c[CPM_BP_DROPS], failed);
+		ADD(c->c[CPM_BP_PROCESSED], n);
+		idle(&b, n, NULL);
+	}
+	rte_thread_unregister();
+	return NULL;
+}
+
+static int wait_started(int *flag)
+{
+	int i;
+
+	for (i = 0; i < 10000; i++) { /* 10 s */
+		int s = LOAD(*flag);
+
+		if (s != 0)
+			return s < 0 ? s : 0;
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
+int cpm_bench_pipeline_stop(void);
+
+int cpm_bench_pipeline_start(const struct cpm_bench_pipeline_config *config)
+{
+	int i, ret;
+
+	if (bp.active)
+		return -EBUSY;
+	if (config->nb_targets < 1 || config->nb_targets > CPM_BP_MAX_TARGETS || config->batch < 1
+	    || config->batch > MAX_BATCH || config->vnet_hdr_len < 0 || config->vnet_hdr_len > MAX_VNET_HDR)
+		return -EINVAL;
+	{
+		unsigned int gen = bp.generation + 1;
+
+		memset(&bp, 0, sizeof(bp));
+		bp.generation = gen;
+	}
+	bp.cfg = *config;
+	bp.active = 1;
+	STORE(bp.rx_running, 1);
+	for (i = 0; i < config->nb_targets; i++) {
+		char name[RTE_RING_NAMESIZE];
+		struct consumer *c = &bp.cons[i];
+
+		snprintf(name, sizeof(name), "cpmbp%u_%d", bp.generation, i);
+		c->index = i;
+		c->ring = rte_ring_create(name, (unsigned int)config->qsize, SOCKET_ID_ANY,
+					  RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (c->ring == NULL) {
+			ret = -rte_errno;
+			goto fail;
+		}
+	}
+	for (i = 0; i < config->nb_targets; i++) {
+		struct consumer *c = &bp.cons[i];
+
+		ret = -pthread_create(&c->thread, NULL, consumer_main, c);
+		if (ret != 0)
+			goto fail;
+		c->joinable = 1;
+		ret = wait_started(&c->started);
+		if (ret != 0)
+			goto fail;
+	}
+	ret = -pthread_create(&bp.rx_thread, NULL, rx_main, NULL);
+	if (ret != 0)
+		goto fail;
+	bp.rx_joinable = 1;
+	ret = wait_started(&bp.rx.started);
+	if (ret != 0)
+		goto fail;
+	return 0;
+fail:
+	cpm_bench_pipeline_stop();
+	return ret;
+}
+
+int cpm_bench_pipeline_stats(uint64_t *out, unsigned int n)
+{
+	unsigned int w = 0, i, t;
+
+	for (i = 0; i < CPM_BP_RX_WORDS && w < n; i++)
+		out[w++] = LOAD(bp.rx.c[i]);
+	for (t = 0; t < (unsigned int)bp.cfg.nb_targets; t++) {
+		for (i = 0; i < CPM_BP_TARGET_WORDS && w < n; i++) {
+			uint64_t v;
+
+			switch (i) {
+			case CPM_BP_ENQ:
+				v = LOAD(bp.rx.enq[t]);
+				break;
+			case CPM_BP_ENQ_DROPS:
+				v = LOAD(bp.rx.enq_drops[t]);
+				break;
+			case CPM_BP_BULKS:
+				v = LOAD(bp.rx.bulks[t]);
+				break;
+			default:
+				v = LOAD(bp.cons[t].c[i]);
+			}
+			out[w++] = v;
+		}
+	}
+	return (int)w;
+}
+
+void cpm_bench_pipeline_record(int on)
+{
+	STORE(bp.record, on);
+}
+
+int cpm_bench_pipeline_latency(uint64_t *out, unsigned int n, uint64_t *max_ns)
+{
+	int t;
+	unsigned int i;
+
+	*max_ns = 0;
+	for (t = 0; t < bp.cfg.nb_targets; t++) {
+		for (i = 0; i < n && i < CPM_BP_HIST_BUCKETS; i++)
+			out[i] += bp.cons[t].hist[i];
+		if (bp.cons[t].hist_max > *max_ns)
+			*max_ns = bp.cons[t].hist_max;
+	}
+	return 0;
+}
+
+int cpm_bench_pipeline_stop(void)
+{
+	int i;
+
+	if (!bp.active)
+		return -EINVAL;
+	STORE(bp.rx_running, 0);
+	if (bp.rx_joinable) {
+		pthread_join(bp.rx_thread, NULL);
+		bp.rx_joinable = 0;
+	}
+	/* RX flushed its bulk queues on the way out: from here on the rings only shrink. */
+	STORE(bp.consumers_stop, 1);
+	for (i = 0; i < bp.cfg.nb_targets; i++) {
+		struct consumer *c = &bp.cons[i];
+
+		if (c->joinable) {
+			pthread_join(c->thread, NULL);
+			c->joinable = 0;
+		}
+		if (c->ring != NULL) {
+			void *objs[64];
+			unsigned int n;
+
+			while ((n = rte_ring_sc_dequeue_burst(c->ring, objs, 64, NULL)) > 0)
+				rte_pktmbuf_free_bulk((struct rte_mbuf **)objs, n);
+			rte_ring_free(c->ring);
+			c->ring = NULL;
+		}
+	}
+	bp.active = 0;
+	return 0;
+}

@@ -1,0 +1,115 @@
+package io.cpumapd.bench;
+
+import io.cpumapd.dpdk.Mempool;
+import io.cpumapd.dpdk.Native;
+import io.cpumapd.dpdk.Port;
+import io.cpumapd.tap.TapDevice;
+import io.cpumapd.tap.TapInjector;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * Frames per second one core can push into a TAP, four ways: cpumapd's {@link TapInjector}
+ * (batched writev with a vnet header, one downcall per batch), a C {@code write()} per frame, a
+ * C batched writev loop, and DPDK's {@code net_tap} driver through {@code rte_eth_tx_burst}.
+ * Each call measures one method for a duration on the calling thread.
+ */
+public final class InjectBenchmark {
+    private static final MethodHandle C_WRITE = Native.downcall("cpm_bench_tap_write",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    private static final MethodHandle C_WRITEV = Native.downcall("cpm_bench_tap_writev",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                    ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    private static final MethodHandle C_ETHDEV = Native.downcall("cpm_bench_ethdev_tx",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT,
+                    ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                    ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+
+    /** Frames written per second and frames the kernel refused. */
+    public record Rate(double pps, long errors) {
+    }
+
+    private final TapDevice tap;
+    private final int batch;
+
+    public InjectBenchmark(TapDevice tap, int batch) {
+        this.tap = tap;
+        this.batch = batch;
+    }
+
+    /** (a) cpumapd's injector: add {@code batch} frames, flush with one downcall. */
+    public Rate java(byte[] frame, long durationNs) {
+        try (Arena arena = Arena.ofConfined(); TapInjector injector = new TapInjector(tap, 0, batch)) {
+            MemorySegment f = arena.allocateFrom(ValueLayout.JAVA_BYTE, frame);
+            long address = f.address();
+            int length = frame.length;
+            long sent = 0;
+            long start = System.nanoTime();
+            long now = start;
+            while (now - start < durationNs) {
+                for (int r = 0; r < 8; r++) {
+                    for (int i = 0; i < batch; i++) {
+                        injector.add(address, length);
+                    }
+                    sent += injector.flush();
+                }
+                now = System.nanoTime();
+            }
+            return new Rate(sent * 1e9 / (now - start), injector.counters().errors());
+        }
+    }
+
+    /** (b) one {@code write()} per frame (vnet header and frame in one buffer): the kernel's per-frame cost. */
+    public Rate cWrite(byte[] frame, long durationNs) {
+        try (Arena arena = Arena.ofConfined()) {
+            byte[] whole = new byte[tap.vnetHdrBytes() + frame.length];
+            System.arraycopy(frame, 0, whole, tap.vnetHdrBytes(), frame.length);
+            MemorySegment buf = arena.allocateFrom(ValueLayout.JAVA_BYTE, whole);
+            MemorySegment elapsed = arena.allocate(ValueLayout.JAVA_LONG);
+            MemorySegment errors = arena.allocate(ValueLayout.JAVA_LONG);
+            long n = (long) C_WRITE.invokeExact(tap.fd(0), buf, whole.length, durationNs, elapsed, errors);
+            return new Rate(n * 1e9 / elapsed.get(ValueLayout.JAVA_LONG, 0), errors.get(ValueLayout.JAVA_LONG, 0));
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** (c) C writev of header + frame, {@code batch} per round: the Java injector's loop without Java. */
+    public Rate cWritev(byte[] frame, long durationNs) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocateFrom(ValueLayout.JAVA_BYTE, frame);
+            MemorySegment elapsed = arena.allocate(ValueLayout.JAVA_LONG);
+            MemorySegment errors = arena.allocate(ValueLayout.JAVA_LONG);
+            long n = (long) C_WRITEV.invokeExact(tap.fd(0), buf, frame.length, tap.vnetHdrBytes(), batch, durationNs,
+                    elapsed, errors);
+            return new Rate(n * 1e9 / elapsed.get(ValueLayout.JAVA_LONG, 0), errors.get(ValueLayout.JAVA_LONG, 0));
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** (d) DPDK's net_tap: rte_eth_tx_burst of {@code batch} pre-built mbufs (a reference per send, no copy). */
+    public static Rate netTap(Port port, Mempool pool, byte[] frame, int burst, long durationNs) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocateFrom(ValueLayout.JAVA_BYTE, frame);
+            MemorySegment elapsed = arena.allocate(ValueLayout.JAVA_LONG);
+            MemorySegment errors = arena.allocate(ValueLayout.JAVA_LONG);
+            long n = (long) C_ETHDEV.invokeExact((short) port.id(), (short) 0, pool.address(), buf, frame.length,
+                    burst, durationNs, elapsed, errors);
+            long ns = elapsed.get(ValueLayout.JAVA_LONG, 0);
+            if (ns == 0) {
+                throw new IllegalStateException("net_tap benchmark could not build its frames");
+            }
+            return new Rate(n * 1e9 / ns, errors.get(ValueLayout.JAVA_LONG, 0));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+}

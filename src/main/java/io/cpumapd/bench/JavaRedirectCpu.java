@@ -1,0 +1,159 @@
+package io.cpumapd.bench;
+
+import io.cpumapd.cpumap.CpuMap;
+import io.cpumapd.cpumap.Redirector;
+import io.cpumapd.dpdk.Mempool;
+import io.cpumapd.dpdk.Port;
+import io.cpumapd.packet.PacketFilter;
+import io.cpumapd.pipeline.Pipeline;
+import io.cpumapd.pipeline.PipelineSpec;
+import io.cpumapd.tap.TapOptions;
+import io.cpumapd.worker.ConsumerCounter;
+import io.cpumapd.worker.RxCounter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** cpumapd itself under test: a {@link Pipeline} with one RX worker and one consumer per {@code -c}. */
+public final class JavaRedirectCpu implements RedirectCpuRun {
+    static final String RX_THREAD = "bench-rx";
+    /** The kernel numbers the TAP: cpmbench0, cpmbench1, ... */
+    public static final String TAP_NAME = "cpmbench%d";
+
+    private final RedirectCpuConfig config;
+    private final Pipeline pipeline;
+    private final Port port;
+    private final List<LatencyProgram> latencyPrograms = new ArrayList<>();
+    private int leaked;
+    private boolean closed;
+
+    private JavaRedirectCpu(RedirectCpuConfig config, String device, String poolName, byte[][] prefill) {
+        this.config = config;
+        TapOptions tap = config.remoteAction().equals(RedirectCpuConfig.PASS)
+                ? TapOptions.builder(TAP_NAME).queues(1 + config.maxEntries()).vnetHdr(true).build()
+                : null;
+        PipelineSpec spec = new PipelineSpec(poolName, 16383, 256, io.cpumapd.dpdk.Mempool.DEFAULT_DATA_ROOM,
+                List.of(new PipelineSpec.PortSpec("src", device, 1, 1024, 1024, false)),
+                List.of(new PipelineSpec.WorkerSpec(RX_THREAD, config.rxCore(),
+                        List.of(new PipelineSpec.QueueRef("src", 0)), false)),
+                config.maxEntries(), config.batch(), config.idle(), tap);
+        pipeline = Pipeline.create(spec, worker -> BenchPrograms.rxFilter(config.mode(), config.cpus()));
+        try {
+            port = pipeline.ports().get("src");
+            if (prefill != null) {
+                BenchFrames.prefill(pipeline.mempool(), prefill);
+            }
+            for (int cpu : config.cpus()) {
+                PacketFilter program = switch (config.remoteAction()) {
+                    case RedirectCpuConfig.DROP -> BenchPrograms.remoteDrop();
+                    case RedirectCpuConfig.REDIRECT -> BenchPrograms.remoteRedirect(port.id());
+                    default -> null;
+                };
+                if (config.latencyPps() > 0) {
+                    LatencyProgram lp = new LatencyProgram(program);
+                    latencyPrograms.add(lp);
+                    program = lp;
+                }
+                pipeline.update(cpu, config.qsize(), program, CpuMap.ANY);
+            }
+            pipeline.startRx();
+        } catch (RuntimeException e) {
+            pipeline.shutdown();
+            throw e;
+        }
+    }
+
+    /** @param prefill frames written into every mbuf first (net_null and ring sources), or null */
+    public static JavaRedirectCpu start(RedirectCpuConfig config, String device, String poolName, byte[][] prefill) {
+        return new JavaRedirectCpu(config, device, poolName, prefill);
+    }
+
+    @Override
+    public String impl() {
+        return "java";
+    }
+
+    @Override
+    public Port port() {
+        return port;
+    }
+
+    @Override
+    public Mempool pool() {
+        return pipeline.mempool();
+    }
+
+    /** The TAP's name (pass), or null. */
+    public String tapName() {
+        return pipeline.tap() == null ? null : pipeline.tap().name();
+    }
+
+    @Override
+    public StageSnapshot snapshot() {
+        int[] cpus = config.cpus();
+        StageSnapshot s = StageSnapshot.empty(System.nanoTime(), cpus.length);
+        for (int i = 0; i < cpus.length; i++) {
+            int k = cpus[i];
+            s.enqueued()[i] = pipeline.target(k, Redirector.ENQUEUED);
+            s.enqueueDrops()[i] = pipeline.target(k, Redirector.DROPS);
+            s.bulks()[i] = pipeline.target(k, Redirector.BULK_CALLS);
+            s.processed()[i] = pipeline.consumer(k, ConsumerCounter.PROCESSED);
+            s.consumerDrops()[i] = pipeline.consumer(k, ConsumerCounter.DROPS);
+            s.sched()[i] = pipeline.consumer(k, ConsumerCounter.SCHED);
+            s.pass()[i] = pipeline.consumer(k, ConsumerCounter.PASS);
+            s.drop()[i] = pipeline.consumer(k, ConsumerCounter.DROP);
+            s.redirected()[i] = pipeline.consumer(k, ConsumerCounter.REDIRECT);
+            s.exceptions()[i] = pipeline.consumer(k, ConsumerCounter.EXCEPTIONS);
+        }
+        long rxDrops = pipeline.rx(0, RxCounter.DROP) + pipeline.rx(0, RxCounter.ABORTED)
+                - pipeline.rx(0, RxCounter.REDIRECT_ERRORS);
+        return new StageSnapshot(s.timeNs(), pipeline.rx(0, RxCounter.RX), pipeline.rx(0, RxCounter.REDIRECT),
+                pipeline.rx(0, RxCounter.REDIRECT_ERRORS), Math.max(0, rxDrops), s.enqueued(), s.enqueueDrops(),
+                s.bulks(), s.processed(), s.consumerDrops(), s.sched(), s.pass(), s.drop(), s.redirected(),
+                s.exceptions());
+    }
+
+    @Override
+    public long[] hotThreadIds() {
+        List<Long> ids = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.isAlive() && t.getName().equals(RX_THREAD)) {
+                ids.add(0, t.threadId());
+            } else if (t.isAlive() && t.getName().startsWith("cpumap/")) {
+                ids.add(t.threadId());
+            }
+        }
+        return ids.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    @Override
+    public void recordLatency(boolean on) {
+        for (LatencyProgram lp : latencyPrograms) {
+            lp.record(on);
+        }
+    }
+
+    @Override
+    public LogHistogram latency() {
+        if (latencyPrograms.isEmpty()) {
+            return null;
+        }
+        LogHistogram h = new LogHistogram();
+        for (LatencyProgram lp : latencyPrograms) {
+            h.add(lp.histogram());
+        }
+        return h;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            leaked = pipeline.shutdown();
+        }
+    }
+
+    @Override
+    public int leaked() {
+        return leaked;
+    }
+}

@@ -1,0 +1,31 @@
+package io.cpumapd.bench;
+
+import io.cpumapd.dpdk.Mempool;
+import io.cpumapd.dpdk.Port;
+
+/** One running redirect-cpu pipeline (Java or the C reference) for the length of a round. */
+public interface RedirectCpuRun extends AutoCloseable {
+    String impl();
+
+    /** The source port and the mempool it receives into (a ring feeder sends into them). */
+    Port port();
+
+    Mempool pool();
+
+    StageSnapshot snapshot();
+
+    /** Thread ids of the RX worker and the consumers, for allocation counting (empty for C). */
+    long[] hotThreadIds();
+
+    /** Records latency from now on (latency mode only). */
+    void recordLatency(boolean on);
+
+    /** After {@link #close()}: the consumers' latency histogram merged, null when not measured. */
+    LogHistogram latency();
+
+    /** Stops RX, drains the consumers, frees port, pool, rings and TAP. Returns mbufs leaked (0). */
+    @Override
+    void close();
+
+    int leaked();
+}

@@ -1,0 +1,19 @@
+package io.cpumapd.bench;
+
+/**
+ * One measured round of one implementation: rates over the measured window (after warm-up), in
+ * packets per second; allocation and GC over the same window (Java only, -1 for C).
+ */
+public record RoundResult(String impl, int round, double seconds, double rxPps, double redirectPps,
+        double enqueuePps, double consumerPps, double errDropPps, double enqueueDropPps, double schedPerSec,
+        double bulkAvg, long rxAllocatedBytes, long consumerAllocatedBytes, double rxBytesPerPacket,
+        double consumerBytesPerPacket, long gcCount, long gcTimeMs, Latency latency, int leakedMbufs) {
+
+    /** Nanoseconds from the RX stamp (once per burst) to the consumer's second-stage program. */
+    public record Latency(long offeredPps, long samples, long p50Ns, long p99Ns, long p999Ns, long maxNs) {
+        static Latency of(long offeredPps, LogHistogram h) {
+            return new Latency(offeredPps, h.count(), h.percentile(50), h.percentile(99), h.percentile(99.9),
+                    h.max());
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package io.cpumapd.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.cpumapd.bench.BenchFrames;
+import io.cpumapd.bench.InjectBenchmark;
+import io.cpumapd.bench.Machine;
+import io.cpumapd.dpdk.Eal;
+import io.cpumapd.dpdk.Mempool;
+import io.cpumapd.dpdk.Port;
+import io.cpumapd.tap.TapDevice;
+import io.cpumapd.tap.TapOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import net.openhft.affinity.Affinity;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "inject", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Frames per second one core injects into a TAP: cpumapd's Java injector (batched writev + vnet "
+                + "header), a C write() per frame, a C batched writev loop and DPDK's net_tap (rte_eth_tx_burst). "
+                + "Interleaved rounds; ratio to the C write() loop.",
+                "Frames go to a MAC that is not the TAP's: the kernel marks them PACKET_OTHERHOST and ip_rcv drops "
+                        + "them right away."})
+public final class BenchInjectCommand implements Callable<Integer> {
+    static final String[] METHODS = {"java-injector", "c-write", "c-writev", "dpdk-net_tap"};
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-s", "--size"}, split = ",", defaultValue = "64,1500",
+            description = "Frame sizes in bytes without FCS (default ${DEFAULT-VALUE}).")
+    List<Integer> sizes;
+
+    @Option(names = {"-d", "--duration"}, defaultValue = "2", description = "Seconds per measurement (default ${DEFAULT-VALUE}).")
+    double durationSeconds;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Rounds, method order rotating (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Frames per flush / burst (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--core", defaultValue = "-1", description = "Core of the injecting thread (default: the last CPU).")
+    int core;
+
+    @Option(names = {"-j", "--json"}, description = "Print the results as JSON (progress goes to stderr).")
+    boolean json;
+
+    @Option(names = "--json-out", description = "Also write the JSON results to this file.")
+    Path jsonOut;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter progress = json ? spec.commandLine().getErr() : out;
+        int cpu = core >= 0 ? core : Runtime.getRuntime().availableProcessors() - 1;
+        long pid = ProcessHandle.current().pid();
+        String dpdkTap = "cpmtap" + pid % 1_000_000;
+        List<String> args = List.of("--no-huge", "-m", "512", "--no-shconf", "--no-pci", "--no-telemetry", "-l", "0",
+                "--log-level=lib.eal:warning", "--file-prefix=cpumapd-inject-" + pid);
+        long durationNs = (long) (durationSeconds * 1e9);
+        Map<String, Object> machine;
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (Eal eal = Eal.init(args); Mempool pool = Mempool.create("inject", 4095, 256, Mempool.DEFAULT_DATA_ROOM);
+                TapDevice tap = TapDevice.create(TapOptions.builder("cpmbench%d").vnetHdr(true).build())) {
+            machine = Machine.describe();
+            eal.attach("net_tap0,iface=" + dpdkTap);
+            Port port = Port.byName("net_tap0");
+            try {
+                port.configure(1, 1, 512, 512, pool);
+                port.start();
+                progress.printf("inject: TAP %s (cpumapd, vnet_hdr, up, no address) and %s (DPDK net_tap), one "
+                        + "thread on CPU %d, batch %d, %s s per measurement, %d rounds%n", tap.name(), dpdkTap, cpu,
+                        batch, durationSeconds, rounds);
+                progress.printf("machine: %s, %s CPUs, kernel %s, %s, DPDK %s%n", machine.get("cpu"),
+                        machine.get("onlineCpus"), machine.get("kernel"), machine.get("jdk"), machine.get("dpdk"));
+                progress.flush();
+                InjectBenchmark bench = new InjectBenchmark(tap, batch);
+                for (int size : sizes) {
+                    byte[] frame = BenchFrames.udp(1, size)[0];
+                    double[][] pps = new double[METHODS.length][rounds];
+                    long[] errors = new long[METHODS.length];
+                    long rx0 = rxPackets(tap.name()) + rxPackets(dpdkTap);
+                    runPinned(cpu, () -> {
+                        bench.java(frame, durationNs / 4); // JIT warm-up
+                        for (int r = 0; r < rounds; r++) {
+                            for (int k = 0; k < METHODS.length; k++) {
+                                int m = (k + r) % METHODS.length;
+                                InjectBenchmark.Rate rate = switch (m) {
+                                    case 0 -> bench.java(frame, durationNs);
+                                    case 1 -> bench.cWrite(frame, durationNs);
+                                    case 2 -> bench.cWritev(frame, durationNs);
+                                    default -> InjectBenchmark.netTap(port, pool, frame, batch, durationNs);
+                                };
+                                pps[m][r] = rate.pps();
+                                errors[m] += rate.errors();
+                                progress.printf(Locale.ROOT, "  %5d B  round %d  %-14s %8.3f Mpps%n", size, r + 1,
+                                        METHODS[m], rate.pps() / 1e6);
+                                progress.flush();
+                            }
+                        }
+                    });
+                    long arrived = rxPackets(tap.name()) + rxPackets(dpdkTap) - rx0;
+                    double base = median(pps[1]);
+                    for (int m = 0; m < METHODS.length; m++) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("frameBytes", size);
+                        row.put("method", METHODS[m]);
+                        row.put("mpps", median(pps[m]) / 1e6);
+                        row.put("ratioToCWrite", median(pps[m]) / base);
+                        row.put("errors", errors[m]);
+                        row.put("roundsMpps", java.util.Arrays.stream(pps[m]).map(v -> v / 1e6).toArray());
+                        rows.add(row);
+                    }
+                    progress.printf(Locale.ROOT, "  %5d B: the two TAPs counted %,d frames received (rx_packets)%n",
+                            size, arrived);
+                }
+            } finally {
+                port.stop();
+                port.close(); // net_tap deletes its interface
+            }
+        }
+        progress.printf("%n%6s  %-14s %10s %12s %8s%n", "bytes", "method", "Mpps", "vs write()", "errors");
+        for (Map<String, Object> row : rows) {
+            progress.printf(Locale.ROOT, "%6d  %-14s %10.3f %11.1f%% %8d%n", row.get("frameBytes"), row.get("method"),
+                    (Double) row.get("mpps"), 100 * (Double) row.get("ratioToCWrite"), row.get("errors"));
+        }
+        progress.flush();
+        if (json || jsonOut != null) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("benchmark", "inject");
+            doc.put("machine", machine);
+            doc.put("batch", batch);
+            doc.put("core", cpu);
+            doc.put("durationSeconds", durationSeconds);
+            doc.put("rounds", rounds);
+            doc.put("results", rows);
+            String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc);
+            if (jsonOut != null) {
+                Files.writeString(jsonOut, text + "\n");
+            }
+            if (json) {
+                out.println(text);
+                out.flush();
+            }
+        }
+        return 0;
+    }
+
+    private static long rxPackets(String ifname) {
+        try {
+            return Long.parseLong(Files.readString(Path.of("/sys/class/net", ifname, "statistics/rx_packets")).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    /** Runs {@code body} on a platform thread pinned to {@code cpu} and registered with the EAL. */
+    static void runPinned(int cpu, Runnable body) throws InterruptedException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            Affinity.setAffinity(cpu);
+            Eal.registerThread();
+            try {
+                body.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            } finally {
+                Eal.unregisterThread();
+            }
+        }, "bench-inject");
+        t.start();
+        t.join();
+        if (failure.get() != null) {
+            throw new IllegalStateException(failure.get().toString(), failure.get());
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package io.cpumapd.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.cpumapd.bench.BenchPrograms;
+import io.cpumapd.bench.BenchSummary;
+import io.cpumapd.bench.CRedirectCpu;
+import io.cpumapd.bench.JavaRedirectCpu;
+import io.cpumapd.bench.Machine;
+import io.cpumapd.bench.RedirectCpuBenchmark;
+import io.cpumapd.bench.RedirectCpuConfig;
+import io.cpumapd.bench.RoundResult;
+import io.cpumapd.dpdk.Eal;
+import io.cpumapd.worker.IdleStrategies;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "redirect-cpu", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"The cpumap pipeline without the daemon, as xdp-bench redirect-cpu: RX worker -> program -> "
+                + "bulk enqueue -> per-CPU ring -> consumer -> remote action. --impl both runs the C reference in "
+                + "alternating rounds of the same process.",
+                "SOURCE: null (net_null size 64, copy=0, mbufs prefilled with 64 UDP flows) | pcap FILE "
+                        + "(net_pcap, infinite_rx) | ring (net_ring fed by a producer thread)"})
+public final class BenchRedirectCpuCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "0..2", paramLabel = "SOURCE", description = "null | pcap FILE | ring (default null)")
+    List<String> source = new ArrayList<>();
+
+    @Option(names = {"-p", "--prog"}, defaultValue = BenchPrograms.L4_HASH,
+            description = "Program mode: no-touch | l4-hash (default ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = {"-r", "--remote-action"}, defaultValue = "drop",
+            description = "Second stage at the consumer: drop | pass (TAP cpmbenchN) | redirect (out the RX port). "
+                    + "Default ${DEFAULT-VALUE}.")
+    String remoteAction;
+
+    @Option(names = {"-c", "--cpu"}, description = "cpumap entry / consumer core, repeatable (default: the last CPU).")
+    List<Integer> cpus = new ArrayList<>();
+
+    @Option(names = "--rx-core", defaultValue = "0", description = "Core of the RX worker (default ${DEFAULT-VALUE}).")
+    int rxCore;
+
+    @Option(names = {"-q", "--qsize"}, defaultValue = "2048", description = "Ring size per entry (default ${DEFAULT-VALUE}).")
+    int qsize;
+
+    @Option(names = "--batch", defaultValue = "8", description = "Consumer dequeue batch (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--idle", defaultValue = IdleStrategies.BUSY_SPIN,
+            description = "busy-spin | backoff, for RX and consumers (default ${DEFAULT-VALUE}).")
+    String idle;
+
+    @Option(names = {"-d", "--duration"}, defaultValue = "5", description = "Measured seconds per round (default ${DEFAULT-VALUE}).")
+    double durationSeconds;
+
+    @Option(names = {"-i", "--interval"}, defaultValue = "1", description = "Seconds between printed rates (default ${DEFAULT-VALUE}).")
+    double intervalSeconds;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Seconds before measuring, per round (default ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Rounds per implementation, alternating (default ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--impl", defaultValue = "both", description = "java | c | both (default ${DEFAULT-VALUE}).")
+    String impl;
+
+    @Option(names = {"-e", "--extended"}, description = "Per enqueue FROM->TO and per kthread lines.")
+    boolean extended;
+
+    @Option(names = {"-j", "--json"}, description = "Print the results as JSON (intervals go to stderr).")
+    boolean json;
+
+    @Option(names = "--json-out", description = "Also write the JSON results to this file.")
+    Path jsonOut;
+
+    @Option(names = "--latency", defaultValue = "0", paramLabel = "PPS",
+            description = "Latency mode: pace the ring source at PPS and report p50/p99/p99.9 from RX stamp to consumer.")
+    long latencyPps;
+
+    @Option(names = "--long", description = "A 60-second run per round (allocation and GC check): sets -d 60.")
+    boolean long60;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter progress = json ? spec.commandLine().getErr() : out;
+        RedirectCpuConfig config = config();
+        List<String> args = new ArrayList<>(List.of("--no-huge", "-m", "1024", "--no-shconf", "--no-pci",
+                "--no-telemetry", "-l", "0", "--log-level=lib.eal:warning",
+                "--file-prefix=cpumapd-rcpu-" + ProcessHandle.current().pid()));
+        try (Eal eal = Eal.init(args)) {
+            Map<String, Object> machine = Machine.describe();
+            header(progress, config, machine);
+            RedirectCpuBenchmark bench = new RedirectCpuBenchmark(eal, config, (which, device, pool, prefill) ->
+                    which.equals("java") ? JavaRedirectCpu.start(config, device, pool, prefill)
+                            : CRedirectCpu.start(config, device, pool, prefill), progress);
+            List<RoundResult> results = bench.run();
+            BenchSummary.print(progress, results, config.impls());
+            if (json || jsonOut != null) {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("benchmark", "redirect-cpu");
+                doc.put("machine", machine);
+                doc.put("config", config);
+                doc.put("rounds", results);
+                doc.put("summary", BenchSummary.summary(results, config.impls()));
+                ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+                String text = mapper.writeValueAsString(doc);
+                if (jsonOut != null) {
+                    Files.writeString(jsonOut, text + "\n");
+                }
+                if (json) {
+                    out.println(text);
+                    out.flush();
+                }
+            }
+            long leaked = results.stream().mapToLong(RoundResult::leakedMbufs).sum();
+            return leaked == 0 ? 0 : 3;
+        }
+    }
+
+    private RedirectCpuConfig config() {
+        String src = source.isEmpty() ? "null" : source.get(0);
+        String file = null;
+        switch (src) {
+            case "null", "ring" -> {
+                if (source.size() > 1) {
+                    throw new ParameterException(spec.commandLine(), "source " + src + " takes no FILE");
+                }
+            }
+            case "pcap" -> {
+                if (source.size() < 2) {
+                    throw new ParameterException(spec.commandLine(), "source pcap needs a FILE");
+                }
+                file = Path.of(source.get(1)).toAbsolutePath().toString();
+                if (!Files.isReadable(Path.of(file))) {
+                    throw new ParameterException(spec.commandLine(), "cannot read " + file);
+                }
+            }
+            default -> throw new ParameterException(spec.commandLine(), "unknown source '" + src
+                    + "': use null, pcap FILE or ring");
+        }
+        BenchPrograms.modeId(mode);
+        IdleStrategies.byName(idle, () -> { });
+        int online = Runtime.getRuntime().availableProcessors();
+        if (cpus.isEmpty()) {
+            cpus.add(online - 1);
+        }
+        List<String> impls = switch (impl) {
+            case "java" -> List.of("java");
+            case "c" -> List.of("c");
+            case "both" -> List.of("java", "c");
+            default -> throw new ParameterException(spec.commandLine(), "--impl must be java, c or both");
+        };
+        if (latencyPps > 0 && !src.equals("ring")) {
+            src = "ring"; // pacing needs a source we drive
+        }
+        if (src.equals("ring") && remoteAction.equals(RedirectCpuConfig.REDIRECT)) {
+            throw new ParameterException(spec.commandLine(), "-r redirect sends out the RX port; with the ring "
+                    + "source that is the feeder's own ring: use null or pcap");
+        }
+        if (long60) {
+            durationSeconds = 60;
+        }
+        RedirectCpuConfig c = new RedirectCpuConfig(src, file, mode, remoteAction,
+                cpus.stream().mapToInt(Integer::intValue).toArray(), rxCore, qsize, batch, idle, warmupSeconds,
+                durationSeconds, intervalSeconds, rounds, impls, extended, latencyPps);
+        c.actionId();
+        return c;
+    }
+
+    private static void header(PrintWriter out, RedirectCpuConfig c, Map<String, Object> machine) {
+        int online = (Integer) machine.get("onlineCpus");
+        int threads = 1 + c.cpus().length + (c.source().equals("ring") ? 1 : 0);
+        boolean shared = threads > online || Arrays.stream(c.cpus()).anyMatch(x -> x == c.rxCore());
+        out.printf("redirect-cpu: source %s%s, prog %s, remote-action %s, cpus %s, rx-core %d, qsize %d, batch %d, "
+                        + "idle %s, %s s warm-up + %s s x %d rounds, impl %s%s%n", c.source(),
+                c.pcapFile() == null ? "" : " " + c.pcapFile(), c.mode(), c.remoteAction(), Arrays.toString(c.cpus()),
+                c.rxCore(), c.qsize(), c.batch(), c.idle(), c.warmupSeconds(), c.durationSeconds(), c.rounds(),
+                String.join(",", c.impls()), c.latencyPps() > 0 ? ", latency at " + c.latencyPps() + " pps" : "");
+        out.printf("machine: %s, %d online CPUs, kernel %s, %s, DPDK %s%n", machine.get("cpu"), online,
+                machine.get("kernel"), machine.get("jdk"), machine.get("dpdk"));
+        if (shared) {
+            out.printf("note: %d hot threads on %d CPUs: RX, consumer(s)%s share cores (oversubscribed); figures "
+                    + "are per pipeline, not per core%n", threads, online, c.source().equals("ring") ? " and feeder" : "");
+        }
+        out.flush();
+    }
+}
