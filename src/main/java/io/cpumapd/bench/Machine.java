@@ -1,5 +1,6 @@
 package io.cpumapd.bench;
 
+import io.cpumapd.worker.Cpus;
 import io.cpumapd.dpdk.Eal;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,7 +16,7 @@ public final class Machine {
     public static Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cpu", cpuModel());
-        m.put("onlineCpus", Runtime.getRuntime().availableProcessors());
+        m.put("onlineCpus", Cpus.online().cardinality());
         m.put("kernel", System.getProperty("os.version"));
         m.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         m.put("dpdk", Eal.version());

@@ -1,5 +1,6 @@
 package io.cpumapd.cli;
 
+import io.cpumapd.worker.Cpus;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cpumapd.bench.BenchFrames;
@@ -65,7 +66,7 @@ public final class BenchInjectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter progress = json ? spec.commandLine().getErr() : out;
-        int cpu = core >= 0 ? core : Runtime.getRuntime().availableProcessors() - 1;
+        int cpu = core >= 0 ? core : Cpus.online().length() - 1;
         long pid = ProcessHandle.current().pid();
         String dpdkTap = "cpmtap" + pid % 1_000_000;
         List<String> args = List.of("--no-huge", "-m", "512", "--no-shconf", "--no-pci", "--no-telemetry", "-l", "0",

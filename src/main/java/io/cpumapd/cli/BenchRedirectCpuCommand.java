@@ -1,5 +1,6 @@
 package io.cpumapd.cli;
 
+import io.cpumapd.worker.Cpus;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cpumapd.bench.BenchPrograms;
@@ -156,9 +157,8 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
             default -> throw new ParameterException(spec.commandLine(), "unknown source '" + src
                     + "': use null, pcap FILE or ring");
         }
-        BenchPrograms.modeId(mode);
         IdleStrategies.byName(idle, () -> { });
-        int online = Runtime.getRuntime().availableProcessors();
+        int online = Cpus.online().cardinality();
         if (cpus.isEmpty()) {
             cpus.add(online - 1);
         }
@@ -168,6 +168,11 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
             case "both" -> List.of("java", "c");
             default -> throw new ParameterException(spec.commandLine(), "--impl must be java, c or both");
         };
+        try {
+            BenchPrograms.check(mode, impls.contains("c"));
+        } catch (RuntimeException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         if (latencyPps > 0 && !src.equals("ring")) {
             src = "ring"; // pacing needs a source we drive
         }

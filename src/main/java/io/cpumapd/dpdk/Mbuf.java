@@ -136,6 +136,14 @@ public final class Mbuf {
         return m + STRUCT_SIZE + META_VNET;
     }
 
+    /** The whole metadata area of a packet: mark and user value in one store, queue, RX time. */
+    public static void writeMeta(long m, int mark, int userValue, int queue, long timestampNs) {
+        long meta = m + STRUCT_SIZE;
+        M.set(U64, meta + META_MARK, (mark & 0xffffffffL) | ((long) userValue << 32));
+        M.set(U16, meta + META_QUEUE, (short) queue);
+        M.set(U64, meta + META_TIMESTAMP, timestampNs);
+    }
+
     /** Resets the metadata of a packet just received: no mark, no user value, its queue and time. */
     public static void initMeta(long m, int queue, long timestampNs) {
         long meta = m + STRUCT_SIZE;

@@ -45,6 +45,26 @@ public final class Packet {
         this.targetKind = TARGET_NONE;
     }
 
+    /**
+     * The RX core's wrap of a packet just received on {@code queue}: nothing has set its metadata
+     * yet, so the mempool's private area (a cache line of its own) is not read here; it is written
+     * once, by {@link #commitReceived}.
+     */
+    public void wrapReceived(long mbuf, int queue) {
+        this.mbuf = mbuf;
+        this.data = Mbuf.dataAddress(mbuf);
+        this.length = Mbuf.dataLength(mbuf);
+        this.queue = queue;
+        this.mark = 0;
+        this.userValue = 0;
+        this.targetKind = TARGET_NONE;
+    }
+
+    /** After the RX filter: the whole metadata area in one go (mark, user value, queue, RX time). */
+    public void commitReceived(long timestampNs) {
+        Mbuf.writeMeta(mbuf, mark, userValue, queue, timestampNs);
+    }
+
     /** Writes what the filter changed back into the mbuf (lengths, offsets, metadata). */
     public void commit() {
         Mbuf.setMark(mbuf, mark);

@@ -99,10 +99,14 @@ public final class RxWorker implements Agent {
                 continue;
             }
             long now = System.nanoTime();
+            int queue = q.queue();
+            int portId = port.id();
             for (int i = 0; i < n; i++) {
                 long m = burst.get(i);
-                Mbuf.initMeta(m, q.queue(), now);
-                act(m, run(f, m), port.id());
+                packet.wrapReceived(m, queue);
+                Verdict v = run(f);
+                packet.commitReceived(now);
+                act(m, v, portId);
             }
             total += n;
             if (drops > BURST) {
@@ -118,11 +122,9 @@ public final class RxWorker implements Agent {
         return total;
     }
 
-    private Verdict run(PacketFilter f, long m) {
-        packet.wrap(m);
+    private Verdict run(PacketFilter f) {
         try {
             Verdict v = f.filter(packet);
-            packet.commit();
             return v == null ? Verdict.ABORTED : v;
         } catch (RuntimeException e) {
             counters.increment(RxCounter.EXCEPTIONS.ordinal());
