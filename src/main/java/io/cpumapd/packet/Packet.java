@@ -33,16 +33,28 @@ public final class Packet {
     private int targetKind;
     private int targetKey;
     private int redirectFlags;
+    // The metadata area sits on a cache line of its own: read it only when a program asks, write it
+    // back only when a program changed it.
+    private boolean metaRead;
+    private boolean metaDirty;
 
     /** Points this flyweight at {@code mbuf}; mark, user value and queue come from its metadata area. */
     public void wrap(long mbuf) {
         this.mbuf = mbuf;
         this.data = Mbuf.dataAddress(mbuf);
         this.length = Mbuf.dataLength(mbuf);
-        this.queue = Mbuf.queue(mbuf);
-        this.mark = Mbuf.mark(mbuf);
-        this.userValue = Mbuf.userValue(mbuf);
+        this.metaRead = false;
+        this.metaDirty = false;
         this.targetKind = TARGET_NONE;
+    }
+
+    private void readMeta() {
+        if (!metaRead) {
+            metaRead = true;
+            queue = Mbuf.queue(mbuf);
+            mark = Mbuf.mark(mbuf);
+            userValue = Mbuf.userValue(mbuf);
+        }
     }
 
     /**
@@ -57,6 +69,8 @@ public final class Packet {
         this.queue = queue;
         this.mark = 0;
         this.userValue = 0;
+        this.metaRead = true;
+        this.metaDirty = false;
         this.targetKind = TARGET_NONE;
     }
 
@@ -67,8 +81,10 @@ public final class Packet {
 
     /** Writes what the filter changed back into the mbuf (lengths, offsets, metadata). */
     public void commit() {
-        Mbuf.setMark(mbuf, mark);
-        Mbuf.setUserValue(mbuf, userValue);
+        if (metaDirty) {
+            Mbuf.setMark(mbuf, mark);
+            Mbuf.setUserValue(mbuf, userValue);
+        }
     }
 
     public long mbuf() {
@@ -89,6 +105,7 @@ public final class Packet {
     }
 
     public int queue() {
+        readMeta();
         return queue;
     }
 
@@ -102,18 +119,24 @@ public final class Packet {
     }
 
     public int mark() {
+        readMeta();
         return mark;
     }
 
     public void setMark(int mark) {
+        readMeta();
+        metaDirty = true;
         this.mark = mark;
     }
 
     public int userValue() {
+        readMeta();
         return userValue;
     }
 
     public void setUserValue(int value) {
+        readMeta();
+        metaDirty = true;
         this.userValue = value;
     }
 
