@@ -69,7 +69,7 @@ final class FilterDaemons {
         return "cpflt" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000));
     }
 
-    /** Starts the daemon of {@code yaml}, waits for "ready", moves its TAP into {@code ns}. */
+    /** Starts the daemon of {@code yaml} (its socket must be {@code dir/label.sock}), waits for "ready", moves its TAP into {@code ns}. */
     static DaemonProcess start(Path dir, String label, String yaml, NetNamespace ns, String tap) throws Exception {
         Path config = dir.resolve(label + ".yaml");
         Files.writeString(config, yaml);
