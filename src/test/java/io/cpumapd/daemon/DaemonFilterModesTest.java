@@ -185,6 +185,12 @@ class DaemonFilterModesTest {
             JsonNode shown = FilterDaemons.JSON.readTree(d.cli("filter", "show", "-j").out());
             assertThat(shown.at("/name").asText()).isEqualTo(mode);
             assertThat(shown.at("/swaps").asLong()).isZero();
+            if (mode.equals("rate-limit")) {
+                assertThat(shown.at("/counters/dropped_rate").asLong()).as("%s", shown).isEqualTo(want.drop());
+                assertThat(d.cli("filter", "show").out()).contains("dropped_rate=" + want.drop());
+            } else {
+                assertThat(shown.at("/counters").isEmpty()).as("%s", shown).isTrue();
+            }
             FilterDaemons.assertStopsCleanly(d);
         }
     }

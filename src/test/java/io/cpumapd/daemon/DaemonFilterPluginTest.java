@@ -134,6 +134,7 @@ class DaemonFilterPluginTest {
             assertThat(shown.at("/name").asText()).isEqualTo("dns-guard");
             assertThat(shown.at("/params")).isEqualTo(FilterDaemons.JSON.valueToTree(Map.of("port", "53")));
             assertThat(shown.at("/swaps").asLong()).isEqualTo(1);
+            long dnsDrops = shown.at("/counters/dropped_dns").asLong();
             Cli text = d.cli("filter", "show");
             assertThat(text.out()).contains("dns-guard").contains("port=53");
             assertThat(d.log()).contains("swapped to dns-guard");
@@ -155,6 +156,8 @@ class DaemonFilterPluginTest {
             assertThat(shown.at("/name").asText()).isEqualTo("dns-guard");
             assertThat(shown.at("/params/port").asText()).isEqualTo("53");
             assertThat(shown.at("/swaps").asLong()).as("refusals are no swaps").isEqualTo(1);
+            assertThat(shown.at("/counters/dropped_dns").asLong()).as("the plugin's own counter, through filter show")
+                    .isGreaterThan(dnsDrops);
             assertThat(dropShare(d)).as("still dns-guard").isCloseTo(0.2, within(0.02));
 
             // Back to a built-in whose parameter holds '=': the CLI splits KEY=VALUE at the first '='.
