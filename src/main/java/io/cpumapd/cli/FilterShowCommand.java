@@ -23,11 +23,13 @@ public final class FilterShowCommand implements Callable<Integer> {
     }
 
     static void print(PrintWriter out, JsonNode filter) {
-        new TextTable("", "")
+        TextTable table = new TextTable("", "")
                 .row("filter", Human.text(filter, "name"))
                 .row("params", Human.params(filter.path("params")))
-                .row("swaps", Human.text(filter, "swaps"))
-                .print(out);
-        out.flush();
+                .row("swaps", Human.text(filter, "swaps"));
+        if (filter.has("counters")) { // filter show only: the filter's own counters (CountedFilter)
+            table.row("counters", Human.params(filter.path("counters")));
+        }
+        table.print(out);
     }
 }

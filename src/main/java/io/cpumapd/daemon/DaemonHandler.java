@@ -58,7 +58,10 @@ final class DaemonHandler implements RequestHandler {
             }
             case "filter.show" -> {
                 Requests.expectOnly(request, "cmd");
-                yield Snapshots.filter(daemon.filters());
+                ObjectNode out = Snapshots.filter(daemon.filters());
+                ObjectNode counters = out.putObject("counters");
+                daemon.filters().counters().forEach(counters::put);
+                yield out;
             }
             case "filter.set" -> {
                 Requests.expectOnly(request, "cmd", "name", "params");

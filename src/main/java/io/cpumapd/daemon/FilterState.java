@@ -2,6 +2,7 @@ package io.cpumapd.daemon;
 
 import io.cpumapd.config.FilterConfig;
 import io.cpumapd.cpumap.CpuMap;
+import io.cpumapd.filter.CountedFilter;
 import io.cpumapd.filter.FilterException;
 import io.cpumapd.filter.Filters;
 import io.cpumapd.filter.PluginLoader;
@@ -9,6 +10,8 @@ import io.cpumapd.filter.Programs;
 import io.cpumapd.filter.TargetSet;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.pipeline.Pipeline;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.IntFunction;
@@ -22,7 +25,7 @@ import java.util.function.IntFunction;
 public final class FilterState {
     private final TargetSet targets = new TargetSet();
     private final PluginLoader plugins;
-    private Pipeline pipeline;
+    private volatile Pipeline pipeline;
     private volatile String name;
     private volatile Map<String, String> params;
     private volatile long swaps;
@@ -38,9 +41,44 @@ public final class FilterState {
         return factory(name, params);
     }
 
+    /**
+     * Creates the first instance at once, so that a name or parameter error fails before any worker
+     * exists, and hands that instance to the first worker that asks: a filter with a large fixed table
+     * ({@code rate-limit}'s, up to 4M sources) is not allocated once more just to be thrown away.
+     */
     private IntFunction<PacketFilter> factory(String n, Map<String, String> p) {
-        Filters.create(n, p, targets, plugins); // fail before any worker exists
-        return worker -> Filters.create(n, p, targets, plugins);
+        PacketFilter[] probe = {Filters.create(n, p, targets, plugins)};
+        return worker -> {
+            synchronized (probe) {
+                PacketFilter first = probe[0];
+                if (first != null) {
+                    probe[0] = null;
+                    return first;
+                }
+            }
+            return Filters.create(n, p, targets, plugins);
+        };
+    }
+
+    /**
+     * The counters of the filter in place ({@link CountedFilter}), summed over the RX workers' instances,
+     * in the filter's order; empty for a filter without counters.
+     */
+    public Map<String, Long> counters() {
+        Map<String, Long> sums = new LinkedHashMap<>();
+        Pipeline p = pipeline;
+        if (p == null) {
+            return sums;
+        }
+        for (int w = 0; w < p.workers().size(); w++) {
+            if (p.filter(w) instanceof CountedFilter counted) {
+                List<String> names = counted.counterNames();
+                for (int i = 0; i < names.size(); i++) {
+                    sums.merge(names.get(i), counted.counter(i), Long::sum);
+                }
+            }
+        }
+        return sums;
     }
 
     /** A second-stage program for a cpumap entry; {@code pass} is the consumer's built-in default (null). */

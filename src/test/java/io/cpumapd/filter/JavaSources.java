@@ -17,18 +17,18 @@ import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
 /** Compiles Java sources against the test class path and packs jars, for plugin tests. */
-final class JavaSources {
+public final class JavaSources {
     private JavaSources() {
     }
 
     /** The test class path (Surefire may hide it behind a manifest-only jar in java.class.path). */
-    static String testClassPath() {
+    public static String testClassPath() {
         String surefire = System.getProperty("surefire.test.class.path");
         return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
     }
 
     /** Compiles {@code sources} (source files) into {@code out}; fails with javac's messages. */
-    static void compile(List<Path> sources, Path out, String extraClassPath) throws IOException {
+    public static void compile(List<Path> sources, Path out, String extraClassPath) throws IOException {
         Files.createDirectories(out);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         List<String> args = new ArrayList<>(List.of("-d", out.toString(), "--release", "25", "-proc:none",
@@ -42,7 +42,7 @@ final class JavaSources {
     }
 
     /** Writes {@code sources} (file name to text) under {@code dir} and compiles them into {@code out}. */
-    static void compileText(Map<String, String> sources, Path dir, Path out) throws IOException {
+    public static void compileText(Map<String, String> sources, Path dir, Path out) throws IOException {
         List<Path> files = new ArrayList<>();
         for (Map.Entry<String, String> e : sources.entrySet()) {
             Path file = dir.resolve(e.getKey());
@@ -53,14 +53,14 @@ final class JavaSources {
         compile(files, out, null);
     }
 
-    static List<Path> javaFilesUnder(Path root) throws IOException {
+    public static List<Path> javaFilesUnder(Path root) throws IOException {
         try (Stream<Path> walk = Files.walk(root)) {
             return walk.filter(p -> p.toString().endsWith(".java")).sorted().toList();
         }
     }
 
     /** A jar of every file under {@code classes} plus {@code extra} entries (name to text). */
-    static Path jar(Path classes, Map<String, String> extra, Path jar) throws IOException {
+    public static Path jar(Path classes, Map<String, String> extra, Path jar) throws IOException {
         Files.createDirectories(jar.getParent());
         try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file)) {
             if (classes != null) {
