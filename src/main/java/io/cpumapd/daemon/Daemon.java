@@ -116,23 +116,20 @@ public final class Daemon implements AutoCloseable {
         Log.info("cpumapd", "ready (pid " + ProcessHandle.current().pid() + ")");
     }
 
+    /** The config's EAL arguments (the config refuses -l and --file-prefix there) plus the two the daemon sets. */
     static List<String> ealArgs(Config config) {
         List<String> args = new ArrayList<>(config.ealArgs());
-        if (args.stream().noneMatch(a -> a.startsWith("--file-prefix"))) {
-            args.add("--file-prefix=cpumapd"); // one runtime dir, reused: the control socket already keeps a second daemon out
-        }
-        if (args.stream().noneMatch(a -> a.equals("-l") || a.startsWith("--lcores") || a.equals("-c"))) {
-            // The main lcore only runs control work; the hot threads pin and register themselves.
-            args.add("-l");
-            args.add(Integer.toString(config.rxWorkers().getFirst().core()));
-        }
+        args.add("--file-prefix=cpumapd"); // one runtime dir, reused: the control socket already keeps a second daemon out
+        // The main lcore only runs control work; the hot threads pin and register themselves.
+        args.add("-l");
+        args.add(Integer.toString(config.rxWorkers().getFirst().core()));
         return args;
     }
 
     static PipelineSpec spec(Config c) {
         List<PipelineSpec.PortSpec> ports = new ArrayList<>();
         for (PortConfig p : c.ports()) {
-            ports.add(new PipelineSpec.PortSpec(p.name(), p.isPci() ? p.device() : p.device(), p.rxQueues(),
+            ports.add(new PipelineSpec.PortSpec(p.name(), p.device(), p.rxQueues(),
                     p.rxDescriptors(), p.txDescriptors(), p.promiscuous()));
         }
         List<PipelineSpec.WorkerSpec> workers = new ArrayList<>();
