@@ -119,7 +119,11 @@ public final class Daemon implements AutoCloseable {
     /** The config's EAL arguments (the config refuses -l and --file-prefix there) plus the two the daemon sets. */
     static List<String> ealArgs(Config config) {
         List<String> args = new ArrayList<>(config.ealArgs());
-        args.add("--file-prefix=cpumapd"); // one runtime dir, reused: the control socket already keeps a second daemon out
+        // One runtime dir per daemon identity (its control socket), reused across restarts; the
+        // socket check already keeps a second daemon of the same identity out.
+        String socket = config.control().socket().toAbsolutePath().toString();
+        args.add("--file-prefix=cpumapd" + (socket.equals("/run/cpumapd/cpumapd.sock") ? ""
+                : "-" + Integer.toHexString(socket.hashCode())));
         // The main lcore only runs control work; the hot threads pin and register themselves.
         args.add("-l");
         args.add(Integer.toString(config.rxWorkers().getFirst().core()));
