@@ -109,6 +109,10 @@ public final class CpumapdMeters implements AutoCloseable {
                     () -> source.rx(worker, RxCounter.EXCEPTIONS));
             counter("cpumapd.rx.pass.drops", "PASS packets the local delivery could not hand to the kernel", tags,
                     () -> source.rx(worker, RxCounter.PASS_DROPS));
+            counter("cpumapd.rx.tx.errors", "TX packets dropped: no TX queue of the worker on the port", tags,
+                    () -> source.rx(worker, RxCounter.TX_ERRORS));
+            counter("cpumapd.rx.skb.errors", "skb mode: REDIRECTs of frames too short for an SkBuff, dropped", tags,
+                    () -> source.rx(worker, RxCounter.SKB_ERRORS));
         }
     }
 

@@ -15,10 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -113,7 +115,20 @@ public final class PrometheusServer implements AutoCloseable {
 
     /** Evaluates {@code promql} now through {@code /api/v1/query}: the samples of a vector, or one for a scalar. */
     public List<Sample> query(String promql) {
-        JsonNode data = get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+        return samples(promql, get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Evaluates {@code promql} at {@code time} (not now): ranges then end there, so a window can be
+     * lined up with one measured elsewhere.
+     */
+    public List<Sample> query(String promql, Instant time) {
+        String at = String.format(Locale.ROOT, "%.3f", time.toEpochMilli() / 1e3);
+        return samples(promql, get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)
+                + "&time=" + at));
+    }
+
+    private static List<Sample> samples(String promql, JsonNode data) {
         String type = data.path("resultType").asText();
         List<Sample> samples = new ArrayList<>();
         switch (type) {
