@@ -44,9 +44,10 @@ final class StatsRates {
         summary.put("rx", sum(r.path("rx"), "rx"));
         summary.put("redirect", sum(r.path("rx"), "redirect"));
         // Every packet lost on the way, each counted once: the RX verdicts that end it (redirect
-        // errors and exceptions are ABORTED; pass_drops are PASSes the kernel refused), ring-full
+        // errors, skb errors and exceptions are ABORTED; pass_drops are PASSes the kernel refused;
+        // tx_errors are TXes without a TX queue), ring-full
         // drops, and the consumers' own (delivery failures, DROP, exceptions).
-        summary.put("err_drop", sum(r.path("rx"), "aborted", "drop", "pass_drops")
+        summary.put("err_drop", sum(r.path("rx"), "aborted", "drop", "pass_drops", "tx_errors")
                 + sum(r.path("enqueue"), "drops")
                 + sum(r.path("consumers"), "drops", "drop", "exceptions"));
         summary.put("enqueue", sum(r.path("enqueue"), "enqueued"));

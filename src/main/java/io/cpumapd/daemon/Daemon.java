@@ -24,6 +24,7 @@ import java.net.InetAddress;
 import java.net.Inet4Address;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import net.openhft.affinity.Affinity;
@@ -102,7 +103,8 @@ public final class Daemon implements AutoCloseable {
         if (config.metrics().enabled()) {
             registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             meters = CpumapdMeters.register(registry, new PipelineMetrics(pipeline, filters));
-            metrics = MetricsServer.start(config.metrics().bind(), config.metrics().port(), registry);
+            metrics = MetricsServer.start(config.metrics().bind(), config.metrics().port(), registry,
+                    housekeepingCpus(config));
             Log.info("metrics", "serving " + metrics.uri());
         }
 
@@ -114,6 +116,14 @@ public final class Daemon implements AutoCloseable {
         running = true;
         SystemdNotify.ready();
         Log.info("cpumapd", "ready (pid " + ProcessHandle.current().pid() + ")");
+    }
+
+    /** CPUs no hot thread is configured on, for scrapes and control; null (inherit) when every CPU is hot. */
+    static BitSet housekeepingCpus(Config config) {
+        BitSet free = Cpus.online();
+        config.rxWorkers().forEach(w -> free.clear(w.core()));
+        config.cpumap().entries().forEach(e -> free.clear(e.cpu()));
+        return free.isEmpty() ? null : free;
     }
 
     /** The config's EAL arguments (the config refuses -l and --file-prefix there) plus the two the daemon sets. */

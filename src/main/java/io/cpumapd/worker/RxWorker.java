@@ -138,14 +138,17 @@ public final class RxWorker implements Agent {
             if (packet.targetKind() == Packet.TARGET_PORT) {
                 queued = portTx.send(packet.targetKey(), m);
             } else if (skbMode) {
-                if (!skbBuilder.build(skb, m)) {
+                if (skbBuilder.build(skb, m)) {
+                    MemorySegment.copy(Native.ALL, skb.vnetHeaderAddress(), Native.ALL, Mbuf.vnetHeaderAddress(m),
+                            SkBuff.VNET_HEADER_BYTES);
+                    queued = redirector.redirect(packet.targetKey(), SkbHandle.tag(m));
+                } else {
+                    // Too short for an SkBuff: no redirect happens; it ends ABORTED like a failed redirect.
                     counters.increment(RxCounter.SKB_ERRORS.ordinal());
                     dropped.set(drops++, m);
+                    counters.increment(RxCounter.ABORTED.ordinal());
                     return;
                 }
-                MemorySegment.copy(Native.ALL, skb.vnetHeaderAddress(), Native.ALL, Mbuf.vnetHeaderAddress(m),
-                        SkBuff.VNET_HEADER_BYTES);
-                queued = redirector.redirect(packet.targetKey(), SkbHandle.tag(m));
             } else {
                 queued = redirector.redirect(packet.targetKey(), m);
             }
