@@ -1,6 +1,5 @@
 package io.cpumapd.filter;
 
-import io.cpumapd.dpdk.Mbuf;
 import io.cpumapd.metrics.Counters;
 import io.cpumapd.packet.Headers;
 import io.cpumapd.packet.Packet;
@@ -63,7 +62,7 @@ final class RateLimitFilter implements PacketFilter, CountedFilter {
         long src = h.dataAddress() + h.srcAddressOffset();
         long hi = addressBytes == 4 ? Bytes.u32(src) & 0xFFFF_FFFFL : Bytes.u64(src);
         long lo = addressBytes == 4 ? -1L : Bytes.u64(src + 8); // -1: an IPv4 key never equals an IPv6 one
-        long ts = Mbuf.timestampNs(packet.mbuf());
+        long ts = packet.timestampNs();
         long now = ts != 0 ? ts : System.nanoTime();
         int slot = table.slot(hi, lo, now);
         if (slot == SourceTable.FULL_DROP) {

@@ -30,6 +30,7 @@ public final class Packet {
     private int queue;
     private int mark;
     private int userValue;
+    private long timestampNs;
     private int targetKind;
     private int targetKey;
     private int redirectFlags;
@@ -54,6 +55,7 @@ public final class Packet {
             queue = Mbuf.queue(mbuf);
             mark = Mbuf.mark(mbuf);
             userValue = Mbuf.userValue(mbuf);
+            timestampNs = Mbuf.timestampNs(mbuf);
         }
     }
 
@@ -62,20 +64,21 @@ public final class Packet {
      * yet, so the mempool's private area (a cache line of its own) is not read here; it is written
      * once, by {@link #commitReceived}.
      */
-    public void wrapReceived(long mbuf, int queue) {
+    public void wrapReceived(long mbuf, int queue, long timestampNs) {
         this.mbuf = mbuf;
         this.data = Mbuf.dataAddress(mbuf);
         this.length = Mbuf.dataLength(mbuf);
         this.queue = queue;
         this.mark = 0;
         this.userValue = 0;
+        this.timestampNs = timestampNs;
         this.metaRead = true;
         this.metaDirty = false;
         this.targetKind = TARGET_NONE;
     }
 
     /** After the RX filter: the whole metadata area in one go (mark, user value, queue, RX time). */
-    public void commitReceived(long timestampNs) {
+    public void commitReceived() {
         Mbuf.writeMeta(mbuf, mark, userValue, queue, timestampNs);
     }
 
@@ -116,6 +119,12 @@ public final class Packet {
 
     public long olFlags() {
         return Mbuf.olFlags(mbuf);
+    }
+
+    /** When the RX core received the packet ({@link System#nanoTime()} base, once per burst); 0 if unknown. */
+    public long timestampNs() {
+        readMeta();
+        return timestampNs;
     }
 
     public int mark() {

@@ -103,9 +103,9 @@ public final class RxWorker implements Agent {
             int portId = port.id();
             for (int i = 0; i < n; i++) {
                 long m = burst.get(i);
-                packet.wrapReceived(m, queue);
+                packet.wrapReceived(m, queue, now);
                 Verdict v = run(f);
-                packet.commitReceived(now);
+                packet.commitReceived();
                 act(m, v, portId);
             }
             total += n;

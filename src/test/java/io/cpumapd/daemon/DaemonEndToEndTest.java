@@ -8,6 +8,7 @@ import io.cpumapd.cli.ExitCodes;
 import io.cpumapd.control.ControlClient;
 import io.cpumapd.control.Requests;
 import io.cpumapd.pcap.MixedTraffic;
+import io.cpumapd.testkit.DaemonConfig;
 import io.cpumapd.testkit.DaemonProcess;
 import io.cpumapd.testkit.DaemonProcess.Cli;
 import io.cpumapd.testkit.NetNamespace;
@@ -63,28 +64,8 @@ class DaemonEndToEndTest {
     }
 
     static String config(Path pcap, String tap, Path socket, int metricsPort, int qsize) {
-        return """
-                eal:
-                  args: [--no-huge, -m, "512", --no-pci, --no-telemetry, --no-shconf]
-                mempool: {mbufs: 8191, cache: 64}
-                ports:
-                  - name: replay0
-                    device: net_pcap0
-                    args: "rx_pcap=%s,infinite_rx=1"
-                rx_workers:
-                  - core: 0
-                    queues: [{port: replay0, queue: 0}]
-                filter: {name: l4-hash}
-                cpumap:
-                  max_entries: 2
-                  entries:
-                    - {cpu: 0, qsize: %d}
-                    - {cpu: 1, qsize: %d}
-                consumer: {batch: 8, idle: backoff}
-                tap: {name: %s, mac: "02:00:00:00:00:02"}
-                metrics: {enabled: true, bind: 127.0.0.1, port: %d}
-                control: {socket: %s}
-                """.formatted(pcap, qsize, qsize, tap, metricsPort, socket);
+        return new DaemonConfig(socket).replay(pcap, true).entry(0, qsize, "pass").entry(1, qsize, "pass").tap(tap)
+                .metrics(metricsPort).yaml();
     }
 
     static JsonNode json(Cli c) throws Exception {
@@ -119,14 +100,14 @@ class DaemonEndToEndTest {
             assertThat(second.log()).contains("another cpumapd is running on " + socket);
 
             JsonNode status = json(d.cli("status", "-j"));
-            assertThat(status.at("/ports/0/name").asText()).isEqualTo("replay0");
+            assertThat(status.at("/ports/0/name").asText()).isEqualTo("in0");
             assertThat(status.at("/workers/0/cpu").asInt()).isZero();
             assertThat(status.at("/filter/name").asText()).isEqualTo("l4-hash");
             assertThat(status.at("/cpumap/entries")).hasSize(2);
             assertThat(status.at("/tap/name").asText()).isEqualTo(tap);
             Cli text = d.cli("status");
             assertThat(text.exit()).isZero();
-            assertThat(text.out()).contains("replay0").contains("l4-hash").contains(tap);
+            assertThat(text.out()).contains("in0").contains("l4-hash").contains(tap);
 
             // Live rates, xdp-bench style, as JSON.
             Cli stats = d.cli("stats", "-j", "-c", "2", "-i", "0.5");

@@ -9,6 +9,7 @@ import io.cpumapd.control.Requests;
 import io.cpumapd.testkit.DaemonProcess;
 import io.cpumapd.testkit.NetNamespace;
 import java.nio.file.Files;
+import io.cpumapd.testkit.DaemonConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -33,29 +34,8 @@ final class FilterDaemons {
     static String config(Path pcap, boolean infinite, String tap, Path socket, Map<String, Object> filter,
             String program) throws Exception {
         // YAML is a superset of JSON: the filter section as JSON needs no YAML quoting rules.
-        return """
-                eal:
-                  args: [--no-huge, -m, "512", --no-pci, --no-telemetry, --no-shconf]
-                mempool: {mbufs: 8191, cache: 64}
-                ports:
-                  - name: replay0
-                    device: net_pcap0
-                    args: "rx_pcap=%s%s"
-                rx_workers:
-                  - core: 0
-                    queues: [{port: replay0, queue: 0}]
-                filter: %s
-                cpumap:
-                  max_entries: 2
-                  entries:
-                    - {cpu: 0, qsize: 2048, program: %s}
-                    - {cpu: 1, qsize: 2048, program: %s}
-                consumer: {batch: 8, idle: backoff}
-                tap: {name: %s, mac: "02:00:00:00:00:02"}
-                metrics: {enabled: false}
-                control: {socket: %s}
-                """.formatted(pcap, infinite ? ",infinite_rx=1" : "",
-                JSON.writeValueAsString(filter), program, program, tap, socket);
+        return new DaemonConfig(socket).replay(pcap, infinite).filter(JSON.writeValueAsString(filter))
+                .entry(0, 2048, program).entry(1, 2048, program).tap(tap).yaml();
     }
 
     static Map<String, Object> filter(String name, Map<String, String> params) {

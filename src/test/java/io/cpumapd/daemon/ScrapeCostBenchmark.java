@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import io.cpumapd.testkit.DaemonConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -138,27 +139,8 @@ public final class ScrapeCostBenchmark {
     }
 
     static String config(String tap, Path socket, int metricsPort) {
-        return """
-                eal:
-                  args: [--no-huge, -m, "512", --no-pci, --no-telemetry, --no-shconf]
-                mempool: {mbufs: 8191, cache: 256}
-                ports:
-                  - name: null0
-                    device: net_null0
-                    args: "size=64,copy=0"
-                rx_workers:
-                  - core: 0
-                    queues: [{port: null0, queue: 0}]
-                filter: {name: no-touch}
-                cpumap:
-                  max_entries: 2
-                  entries:
-                    - {cpu: 1, qsize: 2048, program: drop}
-                consumer: {batch: 8, idle: backoff}
-                tap: {name: %s, mac: "02:00:00:00:00:02"}
-                metrics: {enabled: true, bind: 127.0.0.1, port: %d}
-                control: {socket: %s}
-                """.formatted(tap, metricsPort, socket);
+        return new DaemonConfig(socket).port("net_null0", "size=64,copy=0").mbufCache(256).filter("{name: no-touch}")
+                .entry(1, 2048, "drop").tap(tap).metrics(metricsPort).yaml();
     }
 
     private static void run(Path dir, int seconds, int rounds) throws Exception {
