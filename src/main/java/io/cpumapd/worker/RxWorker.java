@@ -43,6 +43,8 @@ public final class RxWorker implements Agent {
     private final HandleArray dropped = new HandleArray(arena, BURST * 2);
     private final Packet packet = new Packet();
     private final Counters counters = new Counters(RxCounter.ALL.length);
+    /** This poll's counts, published once per poll: plain increments per packet, one store per counter. */
+    private final int[] pending = new int[RxCounter.ALL.length];
 
     private boolean skbMode;
     private SkBuffBuilder skbBuilder;
@@ -113,7 +115,8 @@ public final class RxWorker implements Agent {
                 freeDropped();
             }
         }
-        counters.add(RxCounter.RX.ordinal(), total);
+        pending[RxCounter.RX.ordinal()] += total;
+        publishCounters();
         redirector.flush();
         portTx.flush();
         counters.add(RxCounter.PASS_DROPS.ordinal(), delivery.flush());
@@ -127,7 +130,7 @@ public final class RxWorker implements Agent {
             Verdict v = f.filter(packet);
             return v == null ? Verdict.ABORTED : v;
         } catch (RuntimeException e) {
-            counters.increment(RxCounter.EXCEPTIONS.ordinal());
+            pending[RxCounter.EXCEPTIONS.ordinal()]++;
             return Verdict.ABORTED;
         }
     }
@@ -144,38 +147,47 @@ public final class RxWorker implements Agent {
                     queued = redirector.redirect(packet.targetKey(), SkbHandle.tag(m));
                 } else {
                     // Too short for an SkBuff: no redirect happens; it ends ABORTED like a failed redirect.
-                    counters.increment(RxCounter.SKB_ERRORS.ordinal());
+                    pending[RxCounter.SKB_ERRORS.ordinal()]++;
                     dropped.set(drops++, m);
-                    counters.increment(RxCounter.ABORTED.ordinal());
+                    pending[RxCounter.ABORTED.ordinal()]++;
                     return;
                 }
             } else {
                 queued = redirector.redirect(packet.targetKey(), m);
             }
             if (queued) {
-                counters.increment(RxCounter.REDIRECT.ordinal());
+                pending[RxCounter.REDIRECT.ordinal()]++;
                 return;
             }
             v = packet.fallback();
             if (v == Verdict.ABORTED) {
-                counters.increment(RxCounter.REDIRECT_ERRORS.ordinal());
+                pending[RxCounter.REDIRECT_ERRORS.ordinal()]++;
             }
         }
         switch (v) {
             case PASS -> {
                 if (!delivery.pass(m)) {
-                    counters.increment(RxCounter.PASS_DROPS.ordinal());
+                    pending[RxCounter.PASS_DROPS.ordinal()]++;
                 }
             }
             case TX -> {
                 if (!portTx.send(rxPort, m)) { // no TX queue for this thread on that port
-                    counters.increment(RxCounter.TX_ERRORS.ordinal());
+                    pending[RxCounter.TX_ERRORS.ordinal()]++;
                     dropped.set(drops++, m);
                 }
             }
             default -> dropped.set(drops++, m);
         }
-        counters.increment(v.ordinal() + RxCounter.ABORTED.ordinal());
+        pending[v.ordinal() + RxCounter.ABORTED.ordinal()]++;
+    }
+
+    private void publishCounters() {
+        for (int i = 0; i < pending.length; i++) {
+            if (pending[i] != 0) {
+                counters.add(i, pending[i]);
+                pending[i] = 0;
+            }
+        }
     }
 
     private void freeDropped() {
