@@ -67,9 +67,9 @@ public final class PerformanceReport {
                   source and records RX-stamp (once per burst) to consumer time per packet in a preallocated log
                   histogram (same buckets in C). Allocation: `ThreadMXBean#getThreadAllocatedBytes` of the RX
                   and consumer threads between warm-up end and run end; GC from GarbageCollectorMXBeans.
-                - **The machine is shared**: other engineers' builds and tests ran at the same time (load
-                  average 4-7 on 2 CPUs during these runs). Absolute figures are therefore low and noisy;
-                  the Java/C ratios of interleaved rounds are the meaningful output.
+                - **Noise**: on a 2-CPU virtual machine rounds of the same configuration differ by tens of
+                  percent (more when anything else runs); the Java/C ratios of interleaved rounds are the
+                  meaningful output, and the per-round figures below show the spread.
 
                 """);
         md.append("## Machine\n\n");
