@@ -163,5 +163,34 @@ public final class Eal implements AutoCloseable {
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
+        removeRuntimeDirectory();
+    }
+
+    /**
+     * rte_eal_cleanup leaves the runtime directory ({@code /var/run/dpdk/<file-prefix>}, as root) and
+     * its shared-config files behind; once this primary process is done, nothing may attach to them.
+     * Removes it when this process named the prefix, so repeated runs and tests leave nothing.
+     */
+    private void removeRuntimeDirectory() {
+        String prefix = null;
+        for (String a : args) {
+            if (a.startsWith("--file-prefix=")) {
+                prefix = a.substring("--file-prefix=".length());
+            }
+        }
+        if (prefix == null || prefix.isEmpty() || prefix.contains("/") || prefix.startsWith(".")) {
+            return;
+        }
+        String base = System.getenv("XDG_RUNTIME_DIR");
+        java.nio.file.Path dir = (new com.sun.security.auth.module.UnixSystem().getUid() == 0 || base == null
+                ? java.nio.file.Path.of("/var/run/dpdk") : java.nio.file.Path.of(base, "dpdk")).resolve(prefix);
+        try (var files = java.nio.file.Files.list(dir)) {
+            for (java.nio.file.Path f : files.toList()) {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+            java.nio.file.Files.deleteIfExists(dir);
+        } catch (java.io.IOException e) {
+            // Not there (never created) or not ours to remove: nothing to clean.
+        }
     }
 }
