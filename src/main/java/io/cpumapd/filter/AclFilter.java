@@ -50,6 +50,11 @@ final class AclFilter implements PacketFilter {
     private final int[] unindexed;
     private final int ruleCount;
     private final long[] rows;
+    // A rule whose only condition is the prefix it is indexed by (or none at all) matches every packet
+    // its lookup returns it for: its 64-byte row need not be read, and its action comes from a dense
+    // array. Blocklists of plain prefixes then touch a few small arrays per packet.
+    private final boolean[] pure;
+    private final int[] actions;
     private final Headers headers = new Headers();
 
     // The packet being classified (one thread per instance).
@@ -61,6 +66,8 @@ final class AclFilter implements PacketFilter {
         int n = rules.size();
         ruleCount = n;
         rows = new long[n * ROW];
+        pure = new boolean[n];
+        actions = new int[n];
         PrefixTrie.Builder s4 = new PrefixTrie.Builder(32), d4 = new PrefixTrie.Builder(32);
         PrefixTrie.Builder s6 = new PrefixTrie.Builder(128), d6 = new PrefixTrie.Builder(128);
         int[] rest = new int[n];
@@ -97,6 +104,8 @@ final class AclFilter implements PacketFilter {
                 | (r.dportLo() & 0xFFFFL) << 32 | (r.dportHi() & 0xFFFFL) << 48;
         rows[b + VLANS] = (r.vlanLo() & 0xFFFFL) | (r.vlanHi() & 0xFFFFL) << 16;
         rows[b + ACTION] = r.action();
+        actions[i] = r.action();
+        pure[i] = presence == 0 || presence == HAS_SRC || presence == HAS_DST;
     }
 
     private static PrefixTrie built(PrefixTrie.Builder b) {
@@ -119,7 +128,7 @@ final class AclFilter implements PacketFilter {
             best = scan(dst6 == null ? PrefixTrie.EMPTY : dst6.lookup(pktDstHi, pktDstLo), best);
         }
         best = scan(unindexed, best);
-        return act(packet, best == NONE ? defaultAction : (int) rows[best * ROW + ACTION]);
+        return act(packet, best == NONE ? defaultAction : actions[best]);
     }
 
     static Verdict act(Packet packet, int action) {
@@ -166,7 +175,7 @@ final class AclFilter implements PacketFilter {
             if (r >= best) {
                 return best;
             }
-            if (matches(r)) {
+            if (pure[r] || matches(r)) {
                 return r;
             }
         }
