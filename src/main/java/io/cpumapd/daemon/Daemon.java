@@ -79,7 +79,7 @@ public final class Daemon implements AutoCloseable {
         Log.info("eal", Eal.version() + " started: " + String.join(" ", args));
 
         filters = new FilterState(config.filter());
-        pipeline = Pipeline.create(spec(config), filters.initial(config.rxWorkers().size()));
+        pipeline = Pipeline.create(spec(config), filters.initial());
         Log.info("mempool", pipeline.mempool().name() + ": " + pipeline.mempool().size() + " mbufs");
         for (var e : pipeline.ports().entrySet()) {
             Log.info("port", e.getKey() + " = " + e.getValue() + ", link " + e.getValue().link());

@@ -15,6 +15,7 @@ import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.pipeline.Pipeline;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The daemon's side of the control protocol (docs/control-protocol.md). Runs on the control
@@ -113,14 +114,10 @@ final class DaemonHandler implements RequestHandler {
         return out;
     }
 
-    private interface KernelCall<T> {
-        T call();
-    }
-
     /** The cpumap's kernel-style errors travel with their errno name. */
-    private static <T> T kernelCall(KernelCall<T> call) throws ControlException {
+    private static <T> T kernelCall(Supplier<T> call) throws ControlException {
         try {
-            return call.call();
+            return call.get();
         } catch (CpuMapException e) {
             throw new ControlException(Errno.name(e.errno()), e.reason());
         }

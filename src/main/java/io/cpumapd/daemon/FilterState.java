@@ -37,27 +37,18 @@ public final class FilterState {
     }
 
     /** One instance per worker of the configured filter; fails at start on an unknown name or bad params. */
-    IntFunction<PacketFilter> initial(int workers) {
+    IntFunction<PacketFilter> initial() {
         return factory(name, params);
     }
 
     /**
-     * Creates the first instance at once, so that a name or parameter error fails before any worker
-     * exists, and hands that instance to the first worker that asks: a filter with a large fixed table
-     * ({@code rate-limit}'s, up to 4M sources) is not allocated once more just to be thrown away.
+     * Creates worker 0's instance at once, so that a name or parameter error fails before any worker
+     * has a new filter, and the others on demand ({@link Pipeline} asks once per worker): a filter with
+     * a large fixed table ({@code rate-limit}'s, up to 4M sources) is not built once more to be thrown away.
      */
     private IntFunction<PacketFilter> factory(String n, Map<String, String> p) {
-        PacketFilter[] probe = {Filters.create(n, p, targets, plugins)};
-        return worker -> {
-            synchronized (probe) {
-                PacketFilter first = probe[0];
-                if (first != null) {
-                    probe[0] = null;
-                    return first;
-                }
-            }
-            return Filters.create(n, p, targets, plugins);
-        };
+        PacketFilter first = Filters.create(n, p, targets, plugins);
+        return worker -> worker == 0 ? first : Filters.create(n, p, targets, plugins);
     }
 
     /**

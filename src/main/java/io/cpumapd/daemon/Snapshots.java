@@ -103,13 +103,10 @@ final class Snapshots {
         ArrayNode enqueue = out.putArray("enqueue");
         ArrayNode consumers = out.putArray("consumers");
         for (int k = 0; k < p.map().maxEntries(); k++) {
-            boolean live = p.map().entry(k) != null;
-            long enqueued = p.target(k, Redirector.ENQUEUED);
-            long processed = p.consumer(k, ConsumerCounter.PROCESSED);
-            if (!live && enqueued == 0 && processed == 0 && p.target(k, Redirector.DROPS) == 0) {
-                continue; // never had an entry
+            if (!p.everHadEntry(k)) {
+                continue;
             }
-            enqueue.addObject().put("cpu", k).put("enqueued", enqueued).put("drops", p.target(k, Redirector.DROPS))
+            enqueue.addObject().put("cpu", k).put("enqueued", p.target(k, Redirector.ENQUEUED)).put("drops", p.target(k, Redirector.DROPS))
                     .put("bulk_calls", p.target(k, Redirector.BULK_CALLS)).put("ring_used", p.ringUsed(k))
                     .put("ring_capacity", p.ringCapacity(k));
             ObjectNode c = consumers.addObject().put("cpu", k);

@@ -144,14 +144,6 @@ public final class Mbuf {
         M.set(U64, meta + META_TIMESTAMP, timestampNs);
     }
 
-    /** Resets the metadata of a packet just received: no mark, no user value, its queue and time. */
-    public static void initMeta(long m, int queue, long timestampNs) {
-        long meta = m + STRUCT_SIZE;
-        M.set(U64, meta + META_MARK, 0L); // mark and user value in one store
-        M.set(U16, meta + META_QUEUE, (short) queue);
-        M.set(U64, meta + META_TIMESTAMP, timestampNs);
-    }
-
     /**
      * Moves the start of data by {@code delta} bytes (negative grows into the headroom, like
      * {@code bpf_xdp_adjust_head}) and fixes both lengths; single-segment mbufs only.

@@ -58,12 +58,16 @@ public final class Pipeline implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final TxLanes lanes;
     private final PipelineTotals totals;
+    private final IntFunction<Delivery> deliveries;
+    private final java.util.concurrent.atomic.AtomicLongArray hadEntry;
     private volatile boolean rxStarted;
     private boolean rxStopped;
     private boolean closed;
 
-    private Pipeline(PipelineSpec spec, IntFunction<PacketFilter> filterPerWorker) {
+    private Pipeline(PipelineSpec spec, IntFunction<PacketFilter> filterPerWorker, IntFunction<Delivery> deliveries) {
         this.spec = spec;
+        this.deliveries = deliveries;
+        this.hadEntry = new java.util.concurrent.atomic.AtomicLongArray(spec.maxEntries());
         IdleStrategies.byName(spec.idle(), () -> { });
         int workerCount = spec.workers().size();
         pool = Mempool.create(spec.poolName(), spec.mbufs(), spec.mempoolCache(), spec.dataRoom());
@@ -106,7 +110,17 @@ public final class Pipeline implements AutoCloseable {
 
     /** Builds mempool, ports (configured and started), TAP, cpumap and RX workers; RX does not poll yet. */
     public static Pipeline create(PipelineSpec spec, IntFunction<PacketFilter> filterPerWorker) {
-        return new Pipeline(spec, filterPerWorker);
+        return new Pipeline(spec, filterPerWorker, null);
+    }
+
+    /**
+     * As {@link #create(PipelineSpec, IntFunction)}, with PASS going where {@code deliveries} says: it
+     * is asked for the delivery of TAP queue {@code n} (worker {@code i}: {@code i}; the consumer of
+     * key {@code k}: {@code workers + k}), e.g. a TAP a test made in a namespace of its own.
+     */
+    public static Pipeline create(PipelineSpec spec, IntFunction<PacketFilter> filterPerWorker,
+            IntFunction<Delivery> deliveries) {
+        return new Pipeline(spec, filterPerWorker, deliveries);
     }
 
     private RxWorker newWorker(int index, PipelineSpec.WorkerSpec w, PacketFilter filter) {
@@ -128,7 +142,7 @@ public final class Pipeline implements AutoCloseable {
         RxWorker worker = new RxWorker(w.name(), w.cpu(), queues, slot, quiescence, () -> redirector,
                 () -> portTx, () -> delivery);
         if (w.skbMode()) {
-            worker.skbMode(tap == null ? -1L : mac48(tap.macAddress()));
+            worker.skbMode(tap == null ? -1L : tap.macAddress48());
         }
         runners.add(new AgentRunner(IdleStrategies.byName(spec.idle(), () -> { }), this::onRxError, null, worker));
         return worker;
@@ -139,6 +153,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private Consumer newConsumer(CpuMap m, CpuMapEntry entry) {
+        hadEntry.set(entry.cpu(), 1);
         PipelineTotals.EntryParts parts = totals.entryParts(entry.cpu());
         // Lanes come back when the consumer ends, through PortTx.release().
         Supplier<PortTx> portTx = () -> parts.portTx(portTx(lanes.acquire()));
@@ -161,18 +176,13 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private Delivery delivery(int tapQueue) {
+        if (deliveries != null) {
+            return deliveries.apply(tapQueue);
+        }
         if (tap == null) {
             return new DropDelivery(arena, Math.max(spec.batch(), RxWorker.BURST));
         }
         return new TapDelivery(tap, tapQueue, Math.max(spec.batch(), RxWorker.BURST), arena);
-    }
-
-    private static long mac48(byte[] mac) {
-        long v = 0;
-        for (byte b : mac) {
-            v = (v << 8) | (b & 0xff);
-        }
-        return v;
     }
 
     /** Starts every RX worker: set up entries first, or the first packets find empty keys. */
@@ -312,6 +322,11 @@ public final class Pipeline implements AutoCloseable {
     /** Frames consumers of {@code key} dropped as too short for an Ethernet header. */
     public long consumerTooShort(int key) {
         return totals.tooShort(spec.workers().size() + key);
+    }
+
+    /** Whether {@code key} has ever had an entry: its counters exist (and may stay) from then on. */
+    public boolean everHadEntry(int key) {
+        return hadEntry.get(key) != 0;
     }
 
     public int ringUsed(int key) {

@@ -46,7 +46,7 @@ final class PipelineTotals {
     }
 
     private void addDelivery(Delivery d) {
-        if (d instanceof TapDelivery t) {
+        if (d instanceof TapDelivery t && t.queue() < deliveries.size()) { // a TAP of the pipeline's own
             deliveries.get(t.queue()).add(t);
         }
     }
@@ -68,7 +68,8 @@ final class PipelineTotals {
             retiredPortTx[PortTx.SENT] += parts.portTx.counter(PortTx.SENT);
             retiredPortTx[PortTx.DROPS] += parts.portTx.counter(PortTx.DROPS);
         }
-        if (parts.delivery instanceof TapDelivery t && deliveries.get(t.queue()).remove(t)) {
+        if (parts.delivery instanceof TapDelivery t && t.queue() < deliveries.size()
+                && deliveries.get(t.queue()).remove(t)) {
             int q = t.queue();
             for (int f = 0; f < TAP_FIELDS; f++) {
                 retiredTap[q][f] += tapField(t, f);

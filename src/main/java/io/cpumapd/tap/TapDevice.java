@@ -161,6 +161,15 @@ public final class TapDevice implements AutoCloseable {
         return macAddress.clone();
     }
 
+    /** {@link #macAddress()} as the low 48 bits of a long, as {@code SkBuffBuilder.deviceMac} takes it. */
+    public long macAddress48() {
+        long v = 0;
+        for (byte b : macAddress) {
+            v = (v << 8) | (b & 0xff);
+        }
+        return v;
+    }
+
     public boolean vnetHdr() {
         return vnetHdr;
     }

@@ -29,12 +29,7 @@ public final class TapDelivery implements Delivery {
         this.skbs = new SkBuffPool(capacity, arena);
         this.injector = new TapInjector(tap, queue, capacity);
         this.pending = new HandleArray(arena, capacity);
-        byte[] mac = tap.macAddress();
-        long mac48 = 0;
-        for (byte b : mac) {
-            mac48 = (mac48 << 8) | (b & 0xff);
-        }
-        builder.deviceMac(mac48);
+        builder.deviceMac(tap.macAddress48());
     }
 
     @Override

@@ -2,9 +2,9 @@ package io.cpumapd.jmh;
 
 import io.cpumapd.bench.BenchFrames;
 import io.cpumapd.bench.BenchPrograms;
+import io.cpumapd.filter.testkit.FilterHarness;
 import io.cpumapd.packet.Packet;
 import io.cpumapd.packet.PacketFilter;
-import java.lang.foreign.Arena;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -33,21 +33,25 @@ public class FilterDispatchBenchmark {
     @Param({BenchPrograms.NO_TOUCH, BenchPrograms.L4_HASH})
     public String mode;
 
-    private Arena arena;
+    private FilterHarness harness;
     private long[] mbufs;
     private PacketFilter filter;
     private final Packet packet = new Packet();
 
     @Setup(Level.Trial)
     public void setUp() {
-        arena = Arena.ofShared();
-        mbufs = FakeMbufs.of(arena, BenchFrames.udp(PACKETS, 60));
+        byte[][] frames = BenchFrames.udp(PACKETS, 60);
+        harness = new FilterHarness(PACKETS, 2048);
+        mbufs = new long[PACKETS];
+        for (int i = 0; i < PACKETS; i++) {
+            mbufs[i] = harness.load(i, frames[i]);
+        }
         filter = BenchPrograms.rxFilter(mode, new int[] {0, 1});
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        arena.close();
+        harness.close();
     }
 
     /** Eight packets per invocation: divide by 8 for the per-packet cost. */

@@ -2,6 +2,7 @@ package io.cpumapd.jmh;
 
 import io.cpumapd.bench.BenchFrames;
 import io.cpumapd.dpdk.Mbuf;
+import io.cpumapd.filter.testkit.FilterHarness;
 import io.cpumapd.skb.OlFlags;
 import io.cpumapd.skb.SkBuff;
 import io.cpumapd.skb.SkBuffBuilder;
@@ -30,6 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
 public class SkBuffBuildBenchmark {
     private Arena arena;
+    private FilterHarness harness;
     private long mbuf;
     private SkBuff skb;
     private final SkBuffBuilder builder = new SkBuffBuilder().deviceMac(0x02_00_00_00_00_01L);
@@ -37,7 +39,8 @@ public class SkBuffBuildBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         arena = Arena.ofShared();
-        mbuf = FakeMbufs.of(arena, BenchFrames.udp(1, 60))[0];
+        harness = new FilterHarness(1, 2048);
+        mbuf = harness.load(0, BenchFrames.udp(1, 60)[0]);
         skb = new SkBuffPool(1, arena).get(0);
         Mbuf.setOlFlags(mbuf, OlFlags.RX_RSS_HASH | OlFlags.RX_L4_CKSUM_GOOD);
     }
@@ -45,6 +48,7 @@ public class SkBuffBuildBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         arena.close();
+        harness.close();
     }
 
     @Benchmark

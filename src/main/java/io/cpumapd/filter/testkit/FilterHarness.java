@@ -192,9 +192,7 @@ public final class FilterHarness implements AutoCloseable {
         Mbuf.setOlFlags(m, olFlags);
         Mbuf.setRssHash(m, rssHash);
         Mbuf.fill(m, frame);
-        Mbuf.initMeta(m, queue, timestampNs);
-        Mbuf.setMark(m, mark);
-        Mbuf.setUserValue(m, userValue);
+        Mbuf.writeMeta(m, mark, userValue, queue, timestampNs);
         return m;
     }
 
