@@ -52,7 +52,8 @@ final class AclFilter implements PacketFilter {
     private final long[] rows;
     // A rule whose only condition is the prefix it is indexed by (or none at all) matches every packet
     // its lookup returns it for: its 64-byte row need not be read, and its action comes from a dense
-    // array. Blocklists of plain prefixes then touch a few small arrays per packet.
+    // array. When such a rule heads a trie's candidates the trie answers it directly (PrefixTrie.find),
+    // so a blocklist of plain prefixes costs a range search and one action read per packet.
     private final boolean[] pure;
     private final int[] actions;
     private final Headers headers = new Headers();
@@ -108,8 +109,12 @@ final class AclFilter implements PacketFilter {
         pure[i] = presence == 0 || presence == HAS_SRC || presence == HAS_DST;
     }
 
-    private static PrefixTrie built(PrefixTrie.Builder b) {
-        return b.size() == 0 ? null : b.build();
+    private PrefixTrie built(PrefixTrie.Builder b) {
+        return b.size() == 0 ? null : b.build(this::decidesAlone);
+    }
+
+    private boolean decidesAlone(int rule) {
+        return pure[rule];
     }
 
     int ruleCount() {
@@ -121,14 +126,26 @@ final class AclFilter implements PacketFilter {
         load(packet);
         int best = NONE;
         if (pktFamily == 4) {
-            best = scan(src4 == null ? PrefixTrie.EMPTY : src4.lookup(pktSrcHi, 0), best);
-            best = scan(dst4 == null ? PrefixTrie.EMPTY : dst4.lookup(pktDstHi, 0), best);
+            best = first(src4, pktSrcHi, 0, best);
+            best = first(dst4, pktDstHi, 0, best);
         } else if (pktFamily == 6) {
-            best = scan(src6 == null ? PrefixTrie.EMPTY : src6.lookup(pktSrcHi, pktSrcLo), best);
-            best = scan(dst6 == null ? PrefixTrie.EMPTY : dst6.lookup(pktDstHi, pktDstLo), best);
+            best = first(src6, pktSrcHi, pktSrcLo, best);
+            best = first(dst6, pktDstHi, pktDstLo, best);
         }
         best = scan(unindexed, best);
         return act(packet, best == NONE ? defaultAction : actions[best]);
+    }
+
+    /** The first rule below {@code best} that {@code trie} finds for the address and that matches, else {@code best}. */
+    private int first(PrefixTrie trie, long hi, long lo, int best) {
+        if (trie == null) {
+            return best;
+        }
+        int code = trie.find(hi, lo);
+        if (code >= 0) { // the first candidate decides alone: no row, no list to read
+            return Math.min(code, best);
+        }
+        return code == PrefixTrie.MISS ? best : scan(trie.list(code), best);
     }
 
     static Verdict act(Packet packet, int action) {

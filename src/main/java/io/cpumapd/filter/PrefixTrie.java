@@ -19,51 +19,64 @@ final class PrefixTrie {
     private static final int FANOUT = 1 << STRIDE_BITS;
     static final int[] EMPTY = new int[0];
 
+    /** What {@link #find} returns when no prefix contains the address. */
+    static final int MISS = Integer.MIN_VALUE;
+
     /** Per slot s: [2s] the first slot of its child node (0: none), [2s+1] its list id. */
     private final int[] table;
     private final int[][] lists;
+    /** Per list id, its {@link #find} answer (see there). */
+    private final int[] codes;
     private final int addressBits;
     private final int rootBits;
-    // IPv4 only: the same answers as elementary address ranges (at most two per prefix), a sorted
-    // array of range starts searched from a 4096-slot index. 10,000 prefixes take ~100 KiB here
-    // against megabytes of trie nodes, so a lookup stays in L1/L2 instead of walking dependent
-    // cache misses. Starts are stored with the sign bit flipped so that signed order is address order.
+    // IPv4 only: the same answers as elementary address ranges (at most two per prefix), pairs of
+    // (range start, find answer) in one sorted array searched from a 4096-slot index. 10,000 prefixes
+    // take ~160 KiB here against megabytes of trie nodes, and the answer sits beside the start that
+    // found it, so a lookup touches two or three cache lines instead of walking dependent misses.
+    // Starts are stored with the sign bit flipped so that signed order is address order.
     private final int[] rangeIndex;
-    private final int[] rangeStarts;
-    private final int[] rangeLists;
+    private final int[] ranges;
 
-    private PrefixTrie(int[] table, int[][] lists, int addressBits, int rootBits, int[] rangeIndex,
-            int[] rangeStarts, int[] rangeLists) {
+    private PrefixTrie(int[] table, int[][] lists, int[] codes, int addressBits, int rootBits, int[] rangeIndex,
+            int[] ranges) {
         this.table = table;
         this.lists = lists;
+        this.codes = codes;
         this.addressBits = addressBits;
         this.rootBits = rootBits;
         this.rangeIndex = rangeIndex;
-        this.rangeStarts = rangeStarts;
-        this.rangeLists = rangeLists;
+        this.ranges = ranges;
     }
 
-    /** Rules (ascending index) whose prefix contains the address {@code hi:lo} (IPv4 in the top 32 bits of hi). */
-    int[] lookup(long hi, long lo) {
-        if (rangeStarts != null) {
-            return lists[rangeLists[range((int) (hi >>> 32))]];
+    /**
+     * The candidate rules for the address {@code hi:lo} (IPv4 in the top 32 bits of hi), coded:
+     * {@link #MISS} when there are none; a rule index (&ge; 0) when the first candidate is a rule the
+     * builder's {@code decidesAlone} accepted, so no other candidate of this trie can matter; else
+     * the complement of a list id, whose rules (ascending) {@link #list} gives.
+     */
+    int find(long hi, long lo) {
+        if (ranges != null) {
+            return ranges[2 * range((int) (hi >>> 32)) + 1];
         }
-        return lists[walk(hi, lo)];
+        return codes[walk(hi, lo)];
+    }
+
+    /** The candidate list of a negative {@link #find} answer other than {@link #MISS}. */
+    int[] list(int code) {
+        return lists[~code];
     }
 
     /** The elementary range holding IPv4 address {@code address}: the last start at or below it. */
     private int range(int address) {
         int key = address ^ Integer.MIN_VALUE;
         int top = address >>> (32 - RANGE_INDEX_BITS);
-        int lo = rangeIndex[top];        // rangeStarts[lo] <= the slot's first address <= address
-        int hi = rangeIndex[top + 1] + 1; // past any range that starts inside this slot
-        while (hi - lo > 1) {
-            int mid = (lo + hi) >>> 1;
-            if (rangeStarts[mid] <= key) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
+        int[] r = ranges;
+        int lo = rangeIndex[top];            // r[2 * lo] <= the slot's first address <= address
+        int n = rangeIndex[top + 1] + 1 - lo; // past any range that starts inside this slot
+        while (n > 1) {                      // no data-dependent branch: the compiler emits a cmov
+            int half = n >>> 1;
+            lo = r[2 * (lo + half)] <= key ? lo + half : lo;
+            n -= half;
         }
         return lo;
     }
@@ -122,12 +135,12 @@ final class PrefixTrie {
             }
             index[slot] = r;
         }
-        return new PrefixTrie(table, lists, addressBits, rootBits, index, Arrays.copyOf(starts, n),
-                Arrays.copyOf(ids, n));
-    }
-
-    int slotCount() {
-        return table.length / 2;
+        int[] pairs = new int[2 * n];
+        for (int i = 0; i < n; i++) {
+            pairs[2 * i] = starts[i];
+            pairs[2 * i + 1] = codes[ids[i]];
+        }
+        return new PrefixTrie(null, lists, codes, addressBits, rootBits, index, pairs); // the nodes are not needed
     }
 
     private static int nibble(long hi, long lo, int bit) {
@@ -210,7 +223,11 @@ final class PrefixTrie {
             return child[slot];
         }
 
-        PrefixTrie build() {
+        /**
+         * The immutable trie; {@code decidesAlone} tells which rules match every packet whose address
+         * the lookup returns them for (see {@link PrefixTrie#find}).
+         */
+        PrefixTrie build(java.util.function.IntPredicate decidesAlone) {
             rootBits = prefixes >= 4096 ? 16 : prefixes >= 256 ? 12 : 8;
             rootSlots = 1 << rootBits;
             slots = rootSlots;
@@ -239,7 +256,12 @@ final class PrefixTrie {
                 table[2 * slot] = child[slot];
                 table[2 * slot + 1] = id;
             }
-            PrefixTrie trie = new PrefixTrie(table, lists.toArray(int[][]::new), addressBits, rootBits, null, null,
+            int[] codes = new int[lists.size()];
+            for (int id = 0; id < codes.length; id++) {
+                int[] list = lists.get(id);
+                codes[id] = list.length == 0 ? MISS : decidesAlone.test(list[0]) ? list[0] : ~id;
+            }
+            PrefixTrie trie = new PrefixTrie(table, lists.toArray(int[][]::new), codes, addressBits, rootBits, null,
                     null);
             return addressBits == 32 ? trie.withRanges(pending) : trie;
         }
