@@ -126,8 +126,8 @@ final class AclFilter implements PacketFilter {
         load(packet);
         int best = NONE;
         if (pktFamily == 4) {
-            best = first(src4, pktSrcHi, 0, best);
-            best = first(dst4, pktDstHi, 0, best);
+            best = first4(src4, (int) (pktSrcHi >>> 32), best);
+            best = first4(dst4, (int) (pktDstHi >>> 32), best);
         } else if (pktFamily == 6) {
             best = first(src6, pktSrcHi, pktSrcLo, best);
             best = first(dst6, pktDstHi, pktDstLo, best);
@@ -138,10 +138,15 @@ final class AclFilter implements PacketFilter {
 
     /** The first rule below {@code best} that {@code trie} finds for the address and that matches, else {@code best}. */
     private int first(PrefixTrie trie, long hi, long lo, int best) {
-        if (trie == null) {
-            return best;
-        }
-        int code = trie.find(hi, lo);
+        return trie == null ? best : decide(trie, trie.find(hi, lo), best);
+    }
+
+    /** {@link #first} for an IPv4 address. */
+    private int first4(PrefixTrie trie, int address, int best) {
+        return trie == null ? best : decide(trie, trie.find4(address), best);
+    }
+
+    private int decide(PrefixTrie trie, int code, int best) {
         if (code >= 0) { // the first candidate decides alone: no row, no list to read
             return Math.min(code, best);
         }
@@ -163,8 +168,9 @@ final class AclFilter implements PacketFilter {
         pktFamily = 0;
         if (h.addressLength() == 4) {
             pktFamily = 4;
-            pktSrcHi = (long) Bytes.u32(base + h.srcAddressOffset()) << 32;
-            pktDstHi = (long) Bytes.u32(base + h.dstAddressOffset()) << 32;
+            long pair = Bytes.u64(base + h.srcAddressOffset()); // source then destination, adjacent
+            pktSrcHi = pair & 0xFFFF_FFFF_0000_0000L;
+            pktDstHi = pair << 32;
             pktSrcLo = 0;
             pktDstLo = 0;
         } else if (h.addressLength() == 16) {

@@ -55,10 +55,12 @@ final class PrefixTrie {
      * the complement of a list id, whose rules (ascending) {@link #list} gives.
      */
     int find(long hi, long lo) {
-        if (ranges != null) {
-            return ranges[2 * range((int) (hi >>> 32)) + 1];
-        }
-        return codes[walk(hi, lo)];
+        return ranges != null ? find4((int) (hi >>> 32)) : codes[walk(hi, lo)];
+    }
+
+    /** {@link #find} for an IPv4 address (an IPv4 trie always has its range form): no walk compiled in. */
+    int find4(int address) {
+        return ranges[2 * range(address) + 1];
     }
 
     /** The candidate list of a negative {@link #find} answer other than {@link #MISS}. */

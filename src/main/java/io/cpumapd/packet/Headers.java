@@ -61,6 +61,8 @@ public final class Headers {
 
     private static final MemorySegment ALL = Native.ALL;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private long dataAddress;
     private int lengthBytes;
@@ -155,7 +157,10 @@ public final class Headers {
         if (offset + IPV4_MIN_HEADER_BYTES > lengthBytes) {
             return;
         }
-        int versionAndIhl = u8(offset);
+        // Two loads for the fields used, not one per field: every load inlines the whole FFM access
+        // chain, and a filter that also reads addresses would otherwise outgrow the JIT's inlining budget.
+        long head = u64(offset);          // version+IHL, DSCP, total length, id, flags+fragment offset
+        int versionAndIhl = (int) (head >>> 56);
         if (versionAndIhl >>> 4 != 4) {
             return;
         }
@@ -164,18 +169,18 @@ public final class Headers {
         srcAddressOffset = offset + 12;
         dstAddressOffset = offset + 16;
         int headerBytes = (versionAndIhl & 0x0F) * 4;
-        int totalLengthBytes = u16(offset + 2);
+        int totalLengthBytes = (int) (head >>> 32) & 0xFFFF;
         if (headerBytes < IPV4_MIN_HEADER_BYTES || totalLengthBytes < headerBytes
                 || offset + headerBytes > lengthBytes) {
             return;
         }
-        int flagsAndFragmentOffset = u16(offset + 6);
+        int flagsAndFragmentOffset = (int) head & 0xFFFF;
         int fragmentOffset = flagsAndFragmentOffset & 0x1FFF;
         boolean moreFragments = (flagsAndFragmentOffset & 0x2000) != 0;
         fragment = moreFragments || fragmentOffset != 0;
         firstFragment = fragment && fragmentOffset == 0;
         l3HeaderLengthBytes = headerBytes;
-        l4Protocol = u8(offset + 9);
+        l4Protocol = u32(offset + 8) >>> 16 & 0xFF; // TTL, protocol, checksum
         l4Offset = offset + headerBytes;
         l3Valid = true;
         if (fragmentOffset == 0) {
@@ -188,19 +193,20 @@ public final class Headers {
         if (offset + IPV6_HEADER_BYTES > lengthBytes) {
             return;
         }
-        if (u8(offset) >>> 4 != 6) {
+        long head = u64(offset);          // version, class, flow label, payload length, next header, hop limit
+        if (head >>> 60 != 6) {
             return;
         }
         ipVersion = 6;
         addressLengthBytes = 16;
         srcAddressOffset = offset + 8;
         dstAddressOffset = offset + 24;
-        int payloadLengthBytes = u16(offset + 4);
+        int payloadLengthBytes = (int) (head >>> 16) & 0xFFFF;
         // Payload length 0 is a jumbogram (length in a hop-by-hop option): trust the frame length.
         int l3End = payloadLengthBytes == 0
                 ? lengthBytes
                 : Math.min(lengthBytes, offset + IPV6_HEADER_BYTES + payloadLengthBytes);
-        int next = u8(offset + 6);
+        int next = (int) (head >>> 8) & 0xFF;
         int cursor = offset + IPV6_HEADER_BYTES;
         boolean laterFragment = false;
         for (int walked = 0; isIpv6ExtensionHeader(next) && !laterFragment; walked++) {
@@ -211,8 +217,9 @@ public final class Headers {
                 return;
             }
             int headerBytes;
+            int ext = u32(cursor);        // next header, length (or reserved), fragment offset and flags
             if (next == IPPROTO_FRAGMENT) {
-                int offsetAndFlags = u16(cursor + 2);
+                int offsetAndFlags = ext & 0xFFFF;
                 int fragmentOffset = offsetAndFlags >>> 3;
                 boolean moreFragments = (offsetAndFlags & 1) != 0;
                 // An atomic fragment (offset 0, no M flag) is a whole packet (RFC 6946).
@@ -222,12 +229,12 @@ public final class Headers {
                 laterFragment = fragmentOffset != 0;
                 headerBytes = IPV6_FRAGMENT_HEADER_BYTES;
             } else {
-                headerBytes = (u8(cursor + 1) + 1) * 8;
+                headerBytes = ((ext >>> 16 & 0xFF) + 1) * 8;
                 if (cursor + headerBytes > l3End) {
                     return;
                 }
             }
-            next = u8(cursor);
+            next = ext >>> 24;
             cursor += headerBytes;
         }
         l3HeaderLengthBytes = cursor - offset;
@@ -250,12 +257,13 @@ public final class Headers {
             if (available < TCP_MIN_HEADER_BYTES) {
                 return;
             }
-            int headerBytes = (u8(l4Offset + 12) >>> 4) * 4;
+            int offsetAndFlags = u16(l4Offset + 12);
+            int headerBytes = (offsetAndFlags >>> 12) * 4;
             if (headerBytes < TCP_MIN_HEADER_BYTES || headerBytes > available) {
                 return;
             }
             readPorts();
-            tcpFlags = u8(l4Offset + 13);
+            tcpFlags = offsetAndFlags & 0xFF;
         } else if (l4Protocol == IPPROTO_UDP) {
             if (available < UDP_HEADER_BYTES) {
                 return;
@@ -278,8 +286,9 @@ public final class Headers {
     }
 
     private void readPorts() {
-        srcPort = u16(l4Offset);
-        dstPort = u16(l4Offset + 2);
+        int ports = u32(l4Offset);
+        srcPort = ports >>> 16;
+        dstPort = ports & 0xFFFF;
     }
 
     private int u8(int offset) {
@@ -288,6 +297,14 @@ public final class Headers {
 
     private int u16(int offset) {
         return ALL.get(U16, dataAddress + offset) & 0xFFFF;
+    }
+
+    private int u32(int offset) {
+        return ALL.get(U32, dataAddress + offset);
+    }
+
+    private long u64(int offset) {
+        return ALL.get(U64, dataAddress + offset);
     }
 
     public long dataAddress() {

@@ -25,21 +25,23 @@ import java.util.Random;
  * The ACL's cost in the real RX worker: a {@link Pipeline} (mempool, a {@code net_pcap} port replaying
  * 1024 IP frames with {@code infinite_rx=1}, one RX worker on cpu 0, a cpumap entry on cpu 1 running
  * the second-stage program {@code drop}, no TAP), the RX filter swapped between rounds, so every
- * filter sees the same machine: {@code no-touch}, {@code l4-hash} and {@code acl-empty} (the parse
- * alone, for reference), {@code acl-10k} (10,000 random IPv4 source prefixes
+ * filter sees the same machine: {@code no-touch}, {@code touch} (reads the EtherType: what reading
+ * the frame itself costs), {@code l4-hash} and {@code acl-empty} (the parse alone, for reference),
+ * {@code acl-10k} (10,000 random IPv4 source prefixes
  * /16../32 and one IPv6 rule; matches and default both redirect to cpu 1, so the RX worker does the
  * same enqueue work as for no-touch and only the classification differs) and {@code acl-10k-drop}
  * (the same prefixes as a blocklist: matches DROP on the RX core). Frames: 3 in 4 IPv4, half of those
  * inside a listed prefix; 1 in 4 IPv6; UDP and TCP. Prints Mpps per round (RX counter of the worker over
  * the round), the median per filter and the ratio to no-touch. Asserts nothing. The frames never
  * leave the process (no TAP, no NIC), so their addresses span the whole IPv4 space as a blocklist would.
+ * {@code -Dacl.prefixes=N} changes the prefix count (the filter keeps its {@code acl-10k} name).
  *
  * <pre>java --enable-native-access=ALL-UNNAMED -cp target/test-classes:target/classes:$(cat target/test.classpath) \
  *   io.cpumapd.filter.bench.AclRxBench [secondsPerRound] [rounds]</pre>
  */
 public final class AclRxBench {
     private static final int FRAMES = 1024;
-    private static final int PREFIXES = 10_000;
+    private static final int PREFIXES = Integer.getInteger("acl.prefixes", 10_000);
 
     private AclRxBench() {
     }
@@ -93,6 +95,7 @@ public final class AclRxBench {
         TargetSet targets = TargetSet.of(1);
         Map<String, PacketFilter> filters = new LinkedHashMap<>();
         filters.put("no-touch", Filters.create("no-touch", Map.of(), targets));
+        filters.put("touch", Filters.create("touch", Map.of(), targets));
         filters.put("l4-hash", Filters.create("l4-hash", Map.of(), targets));
         filters.put("acl-empty", Filters.create("acl", Map.of("default", "redirect:1"), targets));
         filters.put("acl-10k", Filters.create("acl", Map.of("rules", redirectRules.toString(), "default", "redirect:1"),
