@@ -60,6 +60,9 @@ final class AclFilter implements PacketFilter {
 
     // The packet being classified (one thread per instance).
     private int pktFamily, pktProtocol, pktSport, pktDport, pktVlan;
+    // The last rule an IPv4 lookup found deciding alone, and its action (always actions[decidedRule],
+    // so a stale pair from an earlier packet is still right).
+    private int decidedRule = NONE, decidedAction;
     private long pktSrcHi, pktSrcLo, pktDstHi, pktDstLo;
 
     AclFilter(List<AclRule> rules, int defaultAction) {
@@ -110,7 +113,7 @@ final class AclFilter implements PacketFilter {
     }
 
     private PrefixTrie built(PrefixTrie.Builder b) {
-        return b.size() == 0 ? null : b.build(this::decidesAlone);
+        return b.size() == 0 ? null : b.build(this::decidesAlone, r -> actions[r]);
     }
 
     private boolean decidesAlone(int rule) {
@@ -133,7 +136,8 @@ final class AclFilter implements PacketFilter {
             best = first(dst6, pktDstHi, pktDstLo, best);
         }
         best = scan(unindexed, best);
-        return act(packet, best == NONE ? defaultAction : actions[best]);
+        // The IPv4 lookup hands over a deciding rule's action with it: one dependent read fewer.
+        return act(packet, best == NONE ? defaultAction : best == decidedRule ? decidedAction : actions[best]);
     }
 
     /** The first rule below {@code best} that {@code trie} finds for the address and that matches, else {@code best}. */
@@ -141,9 +145,19 @@ final class AclFilter implements PacketFilter {
         return trie == null ? best : decide(trie, trie.find(hi, lo), best);
     }
 
-    /** {@link #first} for an IPv4 address. */
+    /** {@link #first} for an IPv4 address; a deciding rule's action is kept in {@link #decidedAction}. */
     private int first4(PrefixTrie trie, int address, int best) {
-        return trie == null ? best : decide(trie, trie.find4(address), best);
+        if (trie == null) {
+            return best;
+        }
+        long found = trie.find4(address);
+        int code = (int) (found >>> 32);
+        if (code >= 0 && code < best) {
+            decidedRule = code;
+            decidedAction = (int) found;
+            return code;
+        }
+        return decide(trie, code, best);
     }
 
     private int decide(PrefixTrie trie, int code, int best) {

@@ -29,19 +29,25 @@ final class PrefixTrie {
     private final int[] codes;
     private final int addressBits;
     private final int rootBits;
-    // IPv4 only: the same answers as elementary address ranges (at most two per prefix), pairs of
-    // (range start, find answer) in one sorted array searched from a 4096-slot index. 10,000 prefixes
-    // take ~160 KiB here against megabytes of trie nodes, and the answer sits beside the start that
-    // found it, so a lookup touches two or three cache lines instead of walking dependent misses.
+    /** Per list id, the payload of its deciding rule (0 when it has none). */
+    private final int[] payloads;
+    // IPv4 only: the same answers as elementary address ranges (at most two per prefix), triples of
+    // (range start, find answer, payload) in one sorted array searched from an 8192-slot index. 10,000
+    // prefixes take ~240 KiB here against megabytes of trie nodes, and answer and payload sit beside
+    // the start that found them: a lookup reads the index and one or two lines of triples, where
+    // separate arrays would add a dependent cache miss each. (Under traffic the mbufs stream through
+    // the caches and evict these tables, so the lines a lookup touches are what it costs.)
     // Starts are stored with the sign bit flipped so that signed order is address order.
     private final int[] rangeIndex;
     private final int[] ranges;
+    private static final int TRIPLE = 3;
 
-    private PrefixTrie(int[] table, int[][] lists, int[] codes, int addressBits, int rootBits, int[] rangeIndex,
-            int[] ranges) {
+    private PrefixTrie(int[] table, int[][] lists, int[] codes, int[] payloads, int addressBits, int rootBits,
+            int[] rangeIndex, int[] ranges) {
         this.table = table;
         this.lists = lists;
         this.codes = codes;
+        this.payloads = payloads;
         this.addressBits = addressBits;
         this.rootBits = rootBits;
         this.rangeIndex = rangeIndex;
@@ -55,12 +61,16 @@ final class PrefixTrie {
      * the complement of a list id, whose rules (ascending) {@link #list} gives.
      */
     int find(long hi, long lo) {
-        return ranges != null ? find4((int) (hi >>> 32)) : codes[walk(hi, lo)];
+        return ranges != null ? (int) (find4((int) (hi >>> 32)) >>> 32) : codes[walk(hi, lo)];
     }
 
-    /** {@link #find} for an IPv4 address (an IPv4 trie always has its range form): no walk compiled in. */
-    int find4(int address) {
-        return ranges[2 * range(address) + 1];
+    /**
+     * For an IPv4 address (an IPv4 trie always has its range form, so no walk is compiled in): the
+     * {@link #find} answer in the high 32 bits, and when it is a rule, that rule's payload in the low 32.
+     */
+    long find4(int address) {
+        int at = TRIPLE * range(address);
+        return (long) ranges[at + 1] << 32 | ranges[at + 2] & 0xFFFF_FFFFL;
     }
 
     /** The candidate list of a negative {@link #find} answer other than {@link #MISS}. */
@@ -73,17 +83,17 @@ final class PrefixTrie {
         int key = address ^ Integer.MIN_VALUE;
         int top = address >>> (32 - RANGE_INDEX_BITS);
         int[] r = ranges;
-        int lo = rangeIndex[top];            // r[2 * lo] <= the slot's first address <= address
+        int lo = rangeIndex[top];            // r[3 * lo] <= the slot's first address <= address
         int n = rangeIndex[top + 1] + 1 - lo; // past any range that starts inside this slot
         while (n > 1) {                      // no data-dependent branch: the compiler emits a cmov
             int half = n >>> 1;
-            lo = r[2 * (lo + half)] <= key ? lo + half : lo;
+            lo = r[TRIPLE * (lo + half)] <= key ? lo + half : lo;
             n -= half;
         }
         return lo;
     }
 
-    static final int RANGE_INDEX_BITS = 12;
+    static final int RANGE_INDEX_BITS = 13;
 
     /** The trie walk: the list id of the deepest slot on the address's path. */
     private int walk(long hi, long lo) {
@@ -137,12 +147,14 @@ final class PrefixTrie {
             }
             index[slot] = r;
         }
-        int[] pairs = new int[2 * n];
+        int[] triples = new int[TRIPLE * n];
         for (int i = 0; i < n; i++) {
-            pairs[2 * i] = starts[i];
-            pairs[2 * i + 1] = codes[ids[i]];
+            triples[TRIPLE * i] = starts[i];
+            triples[TRIPLE * i + 1] = codes[ids[i]];
+            triples[TRIPLE * i + 2] = payloads[ids[i]];
         }
-        return new PrefixTrie(null, lists, codes, addressBits, rootBits, index, pairs); // the nodes are not needed
+        // The nodes are not needed any more.
+        return new PrefixTrie(null, lists, codes, payloads, addressBits, rootBits, index, triples);
     }
 
     private static int nibble(long hi, long lo, int bit) {
@@ -227,9 +239,10 @@ final class PrefixTrie {
 
         /**
          * The immutable trie; {@code decidesAlone} tells which rules match every packet whose address
-         * the lookup returns them for (see {@link PrefixTrie#find}).
+         * the lookup returns them for (see {@link PrefixTrie#find}), {@code payloadOf} what
+         * {@link PrefixTrie#find4} returns beside such a rule.
          */
-        PrefixTrie build(java.util.function.IntPredicate decidesAlone) {
+        PrefixTrie build(java.util.function.IntPredicate decidesAlone, java.util.function.IntUnaryOperator payloadOf) {
             rootBits = prefixes >= 4096 ? 16 : prefixes >= 256 ? 12 : 8;
             rootSlots = 1 << rootBits;
             slots = rootSlots;
@@ -259,12 +272,14 @@ final class PrefixTrie {
                 table[2 * slot + 1] = id;
             }
             int[] codes = new int[lists.size()];
+            int[] payloads = new int[lists.size()];
             for (int id = 0; id < codes.length; id++) {
                 int[] list = lists.get(id);
                 codes[id] = list.length == 0 ? MISS : decidesAlone.test(list[0]) ? list[0] : ~id;
+                payloads[id] = codes[id] >= 0 ? payloadOf.applyAsInt(list[0]) : 0;
             }
-            PrefixTrie trie = new PrefixTrie(table, lists.toArray(int[][]::new), codes, addressBits, rootBits, null,
-                    null);
+            PrefixTrie trie = new PrefixTrie(table, lists.toArray(int[][]::new), codes, payloads, addressBits,
+                    rootBits, null, null);
             return addressBits == 32 ? trie.withRanges(pending) : trie;
         }
 
