@@ -65,6 +65,7 @@ public final class Eal implements AutoCloseable {
             if (ret < 0) {
                 int code = Errno.rteErrno();
                 String said = diagnostic.getString(0).strip().replace("\n", "; ");
+                removeRuntimeDirectory(args); // a failed init may already have created it
                 throw new DpdkException("rte_eal_init(" + String.join(" ", args) + ")", code,
                         Errno.strerror(code) + (said.isEmpty() ? "" : ": " + said));
             }
@@ -163,15 +164,16 @@ public final class Eal implements AutoCloseable {
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
-        removeRuntimeDirectory();
+        removeRuntimeDirectory(args);
     }
 
     /**
      * rte_eal_cleanup leaves the runtime directory ({@code /var/run/dpdk/<file-prefix>}, as root) and
      * its shared-config files behind; once this primary process is done, nothing may attach to them.
-     * Removes it when this process named the prefix, so repeated runs and tests leave nothing.
+     * Removes it when this process named the prefix (also after a failed init), so repeated runs and
+     * tests leave nothing; the default prefix may be another DPDK process's and is left alone.
      */
-    private void removeRuntimeDirectory() {
+    private static void removeRuntimeDirectory(List<String> args) {
         String prefix = null;
         for (String a : args) {
             if (a.startsWith("--file-prefix=")) {
