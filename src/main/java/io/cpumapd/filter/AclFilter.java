@@ -57,6 +57,7 @@ final class AclFilter implements PacketFilter {
     private final boolean[] pure;
     private final int[] actions;
     private final Headers headers = new Headers();
+    private final boolean vlanRules;
 
     // The packet being classified (one thread per instance).
     private int pktFamily, pktProtocol, pktSport, pktDport, pktVlan;
@@ -89,6 +90,7 @@ final class AclFilter implements PacketFilter {
             }
         }
         src4 = built(s4); dst4 = built(d4); src6 = built(s6); dst6 = built(d6);
+        vlanRules = rules.stream().anyMatch(r -> r.vlanLo() >= 0);
         unindexed = java.util.Arrays.copyOf(rest, restCount);
     }
 
@@ -127,15 +129,27 @@ final class AclFilter implements PacketFilter {
     @Override
     public Verdict filter(Packet packet) {
         load(packet);
+        // The parse uses up most of what the compiler inlines into one method, so the lookups below
+        // are real calls: each is made only when its table exists.
         int best = NONE;
         if (pktFamily == 4) {
-            best = first4(src4, (int) (pktSrcHi >>> 32), best);
-            best = first4(dst4, (int) (pktDstHi >>> 32), best);
+            if (src4 != null) {
+                best = first4(src4, (int) (pktSrcHi >>> 32), best);
+            }
+            if (dst4 != null) {
+                best = first4(dst4, (int) (pktDstHi >>> 32), best);
+            }
         } else if (pktFamily == 6) {
-            best = first(src6, pktSrcHi, pktSrcLo, best);
-            best = first(dst6, pktDstHi, pktDstLo, best);
+            if (src6 != null) {
+                best = first(src6, pktSrcHi, pktSrcLo, best);
+            }
+            if (dst6 != null) {
+                best = first(dst6, pktDstHi, pktDstLo, best);
+            }
         }
-        best = scan(unindexed, best);
+        if (unindexed.length != 0) {
+            best = scan(unindexed, best);
+        }
         // The IPv4 lookup hands over a deciding rule's action with it: one dependent read fewer.
         return act(packet, best == NONE ? defaultAction : best == decidedRule ? decidedAction : actions[best]);
     }
@@ -197,7 +211,9 @@ final class AclFilter implements PacketFilter {
         pktProtocol = h.l3Valid() ? h.l4Protocol() : -1;
         pktSport = h.l4Valid() ? h.srcPort() : -1;
         pktDport = h.l4Valid() ? h.dstPort() : -1;
-        if (h.vlanCount() > 0) {
+        if (!vlanRules) { // no rule reads it: no look at the mbuf's flags
+            pktVlan = -1;
+        } else if (h.vlanCount() > 0) {
             pktVlan = h.outerVlanTci() & 0x0FFF;
         } else if ((packet.olFlags() & OlFlags.RX_VLAN_STRIPPED) != 0) {
             pktVlan = Mbuf.vlanTci(packet.mbuf()) & 0x0FFF;

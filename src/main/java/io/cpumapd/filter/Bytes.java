@@ -13,7 +13,9 @@ import java.nio.ByteOrder;
 final class Bytes {
     private static final MemorySegment ALL = Native.ALL;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final java.lang.invoke.VarHandle U32H = U32.varHandle().withInvokeExactBehavior();
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final java.lang.invoke.VarHandle U64H = U64.varHandle().withInvokeExactBehavior();
 
     private Bytes() {
     }
@@ -23,10 +25,10 @@ final class Bytes {
     }
 
     static int u32(long address) {
-        return ALL.get(U32, address);
+        return (int) U32H.get(ALL, address);
     }
 
     static long u64(long address) {
-        return ALL.get(U64, address);
+        return (long) U64H.get(ALL, address);
     }
 }

@@ -61,8 +61,11 @@ public final class Headers {
 
     private static final MemorySegment ALL = Native.ALL;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final java.lang.invoke.VarHandle U16H = U16.varHandle().withInvokeExactBehavior();
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final java.lang.invoke.VarHandle U32H = U32.varHandle().withInvokeExactBehavior();
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final java.lang.invoke.VarHandle U64H = U64.varHandle().withInvokeExactBehavior();
 
     private long dataAddress;
     private int lengthBytes;
@@ -108,10 +111,11 @@ public final class Headers {
             if (offset + VLAN_TAG_BYTES > lengthBytes) {
                 return false;
             }
+            int tag = u32(offset);        // TCI, then the EtherType it tags
             if (vlanCount == 0) {
-                outerVlanTci = u16(offset);
+                outerVlanTci = tag >>> 16;
             }
-            type = u16(offset + 2);
+            type = tag & 0xFFFF;
             offset += VLAN_TAG_BYTES;
             vlanCount++;
         }
@@ -253,58 +257,43 @@ public final class Headers {
 
     private void parseL4(int l3End, int icmpProtocol) {
         int available = l3End - l4Offset;
+        boolean ports = l4Protocol == IPPROTO_TCP || l4Protocol == IPPROTO_UDP || l4Protocol == IPPROTO_SCTP;
+        int needed = l4Protocol == IPPROTO_TCP ? TCP_MIN_HEADER_BYTES
+                : l4Protocol == IPPROTO_UDP ? UDP_HEADER_BYTES
+                : l4Protocol == IPPROTO_SCTP ? SCTP_COMMON_HEADER_BYTES
+                : l4Protocol == icmpProtocol ? ICMP_MIN_HEADER_BYTES : -1;
+        if (needed < 0 || available < needed) {
+            return;
+        }
         if (l4Protocol == IPPROTO_TCP) {
-            if (available < TCP_MIN_HEADER_BYTES) {
-                return;
-            }
             int offsetAndFlags = u16(l4Offset + 12);
             int headerBytes = (offsetAndFlags >>> 12) * 4;
             if (headerBytes < TCP_MIN_HEADER_BYTES || headerBytes > available) {
                 return;
             }
-            readPorts();
             tcpFlags = offsetAndFlags & 0xFF;
-        } else if (l4Protocol == IPPROTO_UDP) {
-            if (available < UDP_HEADER_BYTES) {
-                return;
-            }
-            readPorts();
-        } else if (l4Protocol == IPPROTO_SCTP) {
-            if (available < SCTP_COMMON_HEADER_BYTES) {
-                return;
-            }
-            readPorts();
-        } else if (l4Protocol == icmpProtocol) {
-            if (available < ICMP_MIN_HEADER_BYTES) {
-                return;
-            }
-            icmpType = u8(l4Offset);
+        }
+        // One load for what every L4 header here starts with: ports (TCP, UDP, SCTP) or ICMP type.
+        int first = u32(l4Offset);
+        if (ports) {
+            srcPort = first >>> 16;
+            dstPort = first & 0xFFFF;
         } else {
-            return;
+            icmpType = first >>> 24;
         }
         l4Valid = true;
     }
 
-    private void readPorts() {
-        int ports = u32(l4Offset);
-        srcPort = ports >>> 16;
-        dstPort = ports & 0xFFFF;
-    }
-
-    private int u8(int offset) {
-        return ALL.get(ValueLayout.JAVA_BYTE, dataAddress + offset) & 0xFF;
-    }
-
     private int u16(int offset) {
-        return ALL.get(U16, dataAddress + offset) & 0xFFFF;
+        return (short) U16H.get(ALL, dataAddress + offset) & 0xFFFF;
     }
 
     private int u32(int offset) {
-        return ALL.get(U32, dataAddress + offset);
+        return (int) U32H.get(ALL, dataAddress + offset);
     }
 
     private long u64(int offset) {
-        return ALL.get(U64, dataAddress + offset);
+        return (long) U64H.get(ALL, dataAddress + offset);
     }
 
     public long dataAddress() {

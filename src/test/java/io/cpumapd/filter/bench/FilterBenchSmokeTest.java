@@ -8,6 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FilterBenchSmokeTest {
     @Test
     void runsAndReportsEveryFilter() throws Exception {
-        assertThat(FilterBench.run(20_000, 1)).containsOnlyKeys("no-touch", "l4-hash", "acl-empty", "acl-10k");
+        assertThat(FilterBench.run(20_000, 1)).containsOnlyKeys("no-touch", "parse", "l4-hash", "acl-empty", "acl-10k");
     }
 }
