@@ -47,6 +47,8 @@ final class AclFilter implements PacketFilter {
 
     private final int defaultAction;
     private final PrefixTrie src4, dst4, src6, dst6;
+    private final PrefixTrie direct4; // src4 or dst4 with its direct table, when it is the only IPv4 source
+    private final boolean directOnSource;
     private final int[] unindexed;
     private final int ruleCount;
     private final long[] rows;
@@ -90,6 +92,12 @@ final class AclFilter implements PacketFilter {
             }
         }
         src4 = built(s4); dst4 = built(d4); src6 = built(s6); dst6 = built(d6);
+        // IPv4 candidates from one trie only (a blocklist, an allowlist): which rule decided does not
+        // matter, only its action, so most packets are answered from the trie's direct table.
+        int v4Sources = (src4 != null ? 1 : 0) + (dst4 != null ? 1 : 0) + (restCount > 0 ? 1 : 0);
+        direct4 = v4Sources == 1 && src4 != null ? src4.withDirect16() : v4Sources == 1 && dst4 != null
+                ? dst4.withDirect16() : null;
+        directOnSource = direct4 != null && src4 != null;
         vlanRules = rules.stream().anyMatch(r -> r.vlanLo() >= 0);
         unindexed = java.util.Arrays.copyOf(rest, restCount);
     }
@@ -122,6 +130,11 @@ final class AclFilter implements PacketFilter {
         return pure[rule];
     }
 
+    /** Whether IPv4 packets are answered from a direct table first (see the constructor). */
+    boolean answersIpv4Directly() {
+        return direct4 != null;
+    }
+
     int ruleCount() {
         return ruleCount;
     }
@@ -132,6 +145,12 @@ final class AclFilter implements PacketFilter {
         // The parse uses up most of what the compiler inlines into one method, so the lookups below
         // are real calls: each is made only when its table exists.
         int best = NONE;
+        if (pktFamily == 4 && direct4 != null) {
+            int answer = direct4.direct16((int) ((directOnSource ? pktSrcHi : pktDstHi) >>> 32));
+            if (answer != PrefixTrie.NOT_DIRECT) {
+                return act(packet, answer == PrefixTrie.DIRECT_MISS ? defaultAction : answer);
+            }
+        }
         if (pktFamily == 4) {
             if (src4 != null) {
                 best = first4(src4, (int) (pktSrcHi >>> 32), best);

@@ -41,9 +41,17 @@ final class PrefixTrie {
     private final int[] rangeIndex;
     private final int[] ranges;
     private static final int TRIPLE = 3;
+    /** IPv4, on request ({@link #withDirect16}): per /16, its one answer's payload or a sentinel. */
+    private final int[] direct;
+
+    /** What {@link #direct16} returns when the address's /16 needs the search (several answers, or a list). */
+    static final int NOT_DIRECT = Integer.MIN_VALUE;
+    /** What {@link #direct16} returns when no prefix covers any address of the /16. */
+    static final int DIRECT_MISS = Integer.MIN_VALUE + 1;
 
     private PrefixTrie(int[] table, int[][] lists, int[] codes, int[] payloads, int addressBits, int rootBits,
-            int[] rangeIndex, int[] ranges) {
+            int[] rangeIndex, int[] ranges, int[] direct) {
+        this.direct = direct;
         this.table = table;
         this.lists = lists;
         this.codes = codes;
@@ -71,6 +79,43 @@ final class PrefixTrie {
     long find4(int address) {
         int at = TRIPLE * range(address);
         return (long) ranges[at + 1] << 32 | ranges[at + 2] & 0xFFFF_FFFFL;
+    }
+
+    /**
+     * This IPv4 trie with a direct table of 65,536 /16 slots (256 KiB): a slot that one range covers
+     * whole, with a deciding rule or no rule at all, holds that rule's payload or {@link #DIRECT_MISS},
+     * so most addresses of a blocklist are answered by one read of one cache line; the rest hold
+     * {@link #NOT_DIRECT} and go through {@link #find4}. Payloads must be above {@link #DIRECT_MISS}.
+     * For a caller that needs the payload only, not which rule gave it.
+     */
+    PrefixTrie withDirect16() {
+        int n = ranges.length / TRIPLE;
+        int[] d = new int[1 << 16];
+        int r = 0;
+        for (int slot = 0; slot < d.length; slot++) {
+            long first = (long) slot << 16;
+            while (r + 1 < n && start(r + 1) <= first) {
+                r++;
+            }
+            boolean whole = r + 1 >= n || start(r + 1) >= first + (1 << 16);
+            int code = ranges[TRIPLE * r + 1];
+            int payload = ranges[TRIPLE * r + 2];
+            if (code >= 0 && payload <= DIRECT_MISS) {
+                throw new IllegalArgumentException("payload " + payload + " collides with a sentinel");
+            }
+            d[slot] = !whole ? NOT_DIRECT : code == MISS ? DIRECT_MISS : code >= 0 ? payload : NOT_DIRECT;
+        }
+        return new PrefixTrie(table, lists, codes, payloads, addressBits, rootBits, rangeIndex, ranges, d);
+    }
+
+    /** The range {@code r}'s first address, unsigned. */
+    private long start(int r) {
+        return (ranges[TRIPLE * r] ^ Integer.MIN_VALUE) & 0xFFFF_FFFFL;
+    }
+
+    /** See {@link #withDirect16}. */
+    int direct16(int address) {
+        return direct[address >>> 16];
     }
 
     /** The candidate list of a negative {@link #find} answer other than {@link #MISS}. */
@@ -154,7 +199,7 @@ final class PrefixTrie {
             triples[TRIPLE * i + 2] = payloads[ids[i]];
         }
         // The nodes are not needed any more.
-        return new PrefixTrie(null, lists, codes, payloads, addressBits, rootBits, index, triples);
+        return new PrefixTrie(null, lists, codes, payloads, addressBits, rootBits, index, triples, null);
     }
 
     private static int nibble(long hi, long lo, int bit) {
@@ -279,7 +324,7 @@ final class PrefixTrie {
                 payloads[id] = codes[id] >= 0 ? payloadOf.applyAsInt(list[0]) : 0;
             }
             PrefixTrie trie = new PrefixTrie(table, lists.toArray(int[][]::new), codes, payloads, addressBits,
-                    rootBits, null, null);
+                    rootBits, null, null, null);
             return addressBits == 32 ? trie.withRanges(pending) : trie;
         }
 

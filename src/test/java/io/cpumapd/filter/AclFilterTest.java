@@ -34,7 +34,11 @@ class AclFilterTest {
     }
 
     private static PacketFilter acl(String... rules) {
-        Map<String, String> params = new HashMap<>();
+        return acl(Map.of(), rules);
+    }
+
+    private static PacketFilter acl(Map<String, String> extra, String... rules) {
+        Map<String, String> params = new HashMap<>(extra);
         for (int i = 0; i < rules.length; i++) {
             params.put("rule." + (i + 1), rules[i]);
         }
@@ -58,6 +62,34 @@ class AclFilterTest {
         PacketFilter reordered = acl("drop src=198.18.0.7", "redirect:2 src=198.18.0.0/24");
         assertThat(udp4(reordered, "198.18.0.7", "198.19.0.1", 1, 2)).isEqualTo("drop");
         assertThat(udp4(reordered, "198.18.0.8", "198.19.0.1", 1, 2)).isEqualTo("redirect:2");
+    }
+
+    /** Source prefixes only: IPv4 goes through the /16 direct table, whose slot edges are checked here. */
+    @Test
+    void blocklistAnsweredFromTheDirectTableAtSlotEdges() {
+        PacketFilter f = acl("drop src=198.18.128.0/17", "redirect:2 src=198.18.0.0/16", "redirect:3 src=198.16.0.0/14",
+                "pass src=203.0.113.0/24");
+        assertThat(((AclFilter) f).answersIpv4Directly()).isTrue();
+        // 198.18/16 holds two ranges: not answered directly, the search decides.
+        assertThat(udp4(f, "198.18.127.255", "198.19.0.1", 1, 2)).isEqualTo("redirect:2");
+        assertThat(udp4(f, "198.18.128.0", "198.19.0.1", 1, 2)).isEqualTo("drop");
+        assertThat(udp4(f, "198.18.255.255", "198.19.0.1", 1, 2)).isEqualTo("drop");
+        // 198.17/16 and 198.19/16 are covered whole by the /14, a range that starts in another slot.
+        assertThat(udp4(f, "198.17.0.0", "198.19.0.1", 1, 2)).isEqualTo("redirect:3");
+        assertThat(udp4(f, "198.19.255.255", "198.19.0.1", 1, 2)).isEqualTo("redirect:3");
+        assertThat(udp4(f, "198.16.0.0", "198.19.0.1", 1, 2)).isEqualTo("redirect:3");
+        // Outside every prefix, in a slot with no prefix and in one with a /24 inside it.
+        assertThat(udp4(f, "198.20.0.0", "198.19.0.1", 1, 2)).isEqualTo("pass");
+        assertThat(udp4(f, "198.15.255.255", "198.19.0.1", 1, 2)).isEqualTo("pass");
+        assertThat(udp4(f, "203.0.112.255", "198.19.0.1", 1, 2)).isEqualTo("pass");
+        assertThat(udp4(f, "203.0.113.9", "198.19.0.1", 1, 2)).isEqualTo("pass");
+        PacketFilter withDefault = acl(Map.of("default", "redirect:1"), "drop src=198.18.0.0/16");
+        assertThat(udp4(withDefault, "198.19.0.1", "198.19.0.1", 1, 2)).isEqualTo("redirect:1");
+        assertThat(udp4(withDefault, "198.18.9.9", "198.19.0.1", 1, 2)).isEqualTo("drop");
+        // A rule on another dimension brings back the search: which rule decided matters again.
+        assertThat(((AclFilter) acl("drop src=198.18.0.0/16", "pass dst=198.19.0.0/16")).answersIpv4Directly()).isFalse();
+        assertThat(((AclFilter) acl("drop src=198.18.0.0/16", "pass proto=tcp")).answersIpv4Directly()).isFalse();
+        assertThat(((AclFilter) acl("drop src=198.18.0.0/16 dport=53")).answersIpv4Directly()).isTrue();
     }
 
     @Test
@@ -215,8 +247,11 @@ class AclFilterTest {
 
     /** 9000 rules put over 4096 prefixes in the IPv4 source trie: the 16-bit root is covered too. */
     @ParameterizedTest(name = "{0} rules, {1} packets")
-    @CsvSource({"3000, 20000", "9000, 4000"})
-    void agreesWithALinearScanOnThousandsOfRandomRulesAndPackets(int ruleCount, int packets) throws Exception {
+    @CsvSource({"3000, 20000, false", "9000, 4000, false", "3000, 20000, true", "9000, 8000, true"})
+    void agreesWithALinearScanOnThousandsOfRandomRulesAndPackets(int ruleCount, int packets, boolean ipv4SourcesOnly)
+            throws Exception {
+        // ipv4SourcesOnly: IPv4 rules are plain source prefixes (a blocklist), so the IPv4 source trie
+        // is the only IPv4 source of candidates and answers from its direct /16 table.
         Random rnd = new Random(ruleCount);
         List<OracleRule> oracle = new ArrayList<>();
         Map<String, String> params = new HashMap<>();
@@ -225,9 +260,13 @@ class AclFilterTest {
             int bytes = family == 4 ? 4 : 16;
             // Addresses from a small pool so that prefixes nest and overlap.
             byte[] s = poolAddress(rnd, bytes), d = poolAddress(rnd, bytes);
-            int srcLen = rnd.nextInt(3) == 0 ? -1 : rnd.nextInt(bytes * 8 + 1);
-            int dstLen = rnd.nextInt(2) == 0 ? -1 : rnd.nextInt(bytes * 8 + 1);
-            int dportLo = rnd.nextInt(3) == 0 ? rnd.nextInt(8) : -1;
+            boolean plainSource = ipv4SourcesOnly && family == 4;
+            int srcLen = plainSource ? rnd.nextInt(33) : rnd.nextInt(3) == 0 ? -1 : rnd.nextInt(bytes * 8 + 1);
+            int dstLen = plainSource || rnd.nextInt(2) == 0 ? -1 : rnd.nextInt(bytes * 8 + 1);
+            if (ipv4SourcesOnly && family == 6 && srcLen < 0 && dstLen < 0) {
+                dstLen = rnd.nextInt(129); // a rule without prefix would be a candidate for IPv4 too
+            }
+            int dportLo = !plainSource && rnd.nextInt(3) == 0 ? rnd.nextInt(8) : -1;
             int dportHi = dportLo < 0 ? -1 : dportLo + rnd.nextInt(4);
             String action = switch (rnd.nextInt(3)) {
                 case 0 -> "drop";
@@ -252,6 +291,7 @@ class AclFilterTest {
         }
         params.put("default", "redirect:9");
         PacketFilter f = Filters.create("acl", params, TARGETS);
+        assertThat(((AclFilter) f).answersIpv4Directly()).isEqualTo(ipv4SourcesOnly);
         for (int i = 0; i < packets; i++) {
             int bytes = rnd.nextInt(4) == 0 ? 16 : 4;
             byte[] s = poolAddress(rnd, bytes), d = poolAddress(rnd, bytes);

@@ -116,7 +116,7 @@ public final class FilterBench {
     /** 3 in 4 IPv4 (half of them inside a blocked prefix), 1 in 4 IPv6; UDP and TCP. */
     private static byte[] frame(Random rnd, List<int[]> prefixes) {
         FrameBuilder b = FrameBuilder.ethernet();
-        if (rnd.nextInt(4) == 0) {
+        if (rnd.nextInt(100) < Integer.getInteger("bench.v6percent", 25)) {
             byte[] s = new byte[16], d = new byte[16];
             rnd.nextBytes(s);
             rnd.nextBytes(d);
