@@ -211,6 +211,15 @@ public final class Headers {
                 ? lengthBytes
                 : Math.min(lengthBytes, offset + IPV6_HEADER_BYTES + payloadLengthBytes);
         int next = (int) (head >>> 8) & 0xFF;
+        if (isIpv6ExtensionHeader(next)) {
+            // Rare: in a method of its own, so that this one stays small enough to inline.
+            walkIpv6Extensions(offset, l3End, next);
+        } else {
+            ipv6Payload(offset, offset + IPV6_HEADER_BYTES, next, l3End, false);
+        }
+    }
+
+    private void walkIpv6Extensions(int offset, int l3End, int next) {
         int cursor = offset + IPV6_HEADER_BYTES;
         boolean laterFragment = false;
         for (int walked = 0; isIpv6ExtensionHeader(next) && !laterFragment; walked++) {
@@ -241,6 +250,11 @@ public final class Headers {
             next = ext >>> 24;
             cursor += headerBytes;
         }
+        ipv6Payload(offset, cursor, next, l3End, laterFragment);
+    }
+
+    /** The upper-layer header found at {@code cursor}; a later fragment has none to parse. */
+    private void ipv6Payload(int offset, int cursor, int next, int l3End, boolean laterFragment) {
         l3HeaderLengthBytes = cursor - offset;
         l4Protocol = next;
         l4Offset = cursor;

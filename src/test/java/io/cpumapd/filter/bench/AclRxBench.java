@@ -123,7 +123,7 @@ public final class AclRxBench {
                     List.of(new PipelineSpec.PortSpec("replay0", "net_pcap0", 1, 1024, 1024, false)),
                     List.of(new PipelineSpec.WorkerSpec("rx0", 0, List.of(new PipelineSpec.QueueRef("replay0", 0)),
                             false)),
-                    2, 8, "backoff", null);
+                    2, 8, System.getProperty("acl.idle", "backoff"), null);
             PacketFilter first = filters.values().iterator().next();
             try (Pipeline p = Pipeline.create(spec, w -> first)) {
                 p.update(1, 2048, Programs.create("drop", Map.of()), CpuMap.ANY);
