@@ -67,6 +67,7 @@ final class AclFilter implements PacketFilter {
     // so a stale pair from an earlier packet is still right).
     private int decidedRule = NONE, decidedAction;
     private long pktSrcHi, pktSrcLo, pktDstHi, pktDstLo;
+    private final long[] addressWords = new long[4];
 
     AclFilter(List<AclRule> rules, int defaultAction) {
         this.defaultAction = defaultAction;
@@ -213,19 +214,27 @@ final class AclFilter implements PacketFilter {
         h.parse(packet.dataAddress(), packet.length());
         long base = h.dataAddress();
         pktFamily = 0;
-        if (h.addressLength() == 4) {
+        int words = h.addressLength() / 4; // source then destination, adjacent: 8 or 32 bytes
+        if (words != 0) {
+            // One read site in a loop: each site inlines the whole FFM access chain, and what the
+            // compiler inlines into one method is bounded (the lookups after this must fit too).
+            long at = base + h.srcAddressOffset();
+            for (int k = 0; k < words; k++) {
+                addressWords[k] = Bytes.u64(at + 8L * k);
+            }
+        }
+        if (words == 1) {
             pktFamily = 4;
-            long pair = Bytes.u64(base + h.srcAddressOffset()); // source then destination, adjacent
-            pktSrcHi = pair & 0xFFFF_FFFF_0000_0000L;
-            pktDstHi = pair << 32;
+            pktSrcHi = addressWords[0] & 0xFFFF_FFFF_0000_0000L;
+            pktDstHi = addressWords[0] << 32;
             pktSrcLo = 0;
             pktDstLo = 0;
-        } else if (h.addressLength() == 16) {
+        } else if (words == 4) {
             pktFamily = 6;
-            pktSrcHi = Bytes.u64(base + h.srcAddressOffset());
-            pktSrcLo = Bytes.u64(base + h.srcAddressOffset() + 8);
-            pktDstHi = Bytes.u64(base + h.dstAddressOffset());
-            pktDstLo = Bytes.u64(base + h.dstAddressOffset() + 8);
+            pktSrcHi = addressWords[0];
+            pktSrcLo = addressWords[1];
+            pktDstHi = addressWords[2];
+            pktDstLo = addressWords[3];
         }
         pktProtocol = h.l3Valid() ? h.l4Protocol() : -1;
         pktSport = h.l4Valid() ? h.srcPort() : -1;

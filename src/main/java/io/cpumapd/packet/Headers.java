@@ -123,10 +123,16 @@ public final class Headers {
         l2LengthBytes = offset;
         l3Offset = offset;
         etherType = type >= ETH_P_802_3_MIN ? type : ETHER_TYPE_LENGTH_FRAME;
+        // The L4 parse is called from one place only: each FFM read site adds to what the compiler must
+        // inline into the caller, and a filter reading further fields would otherwise outgrow it.
+        int l4End = NO_L4;
         if (type == ETH_P_IPV4) {
-            parseIpv4(offset);
+            l4End = parseIpv4(offset);
         } else if (type == ETH_P_IPV6) {
-            parseIpv6(offset);
+            l4End = parseIpv6(offset);
+        }
+        if (l4End != NO_L4) {
+            parseL4(l4End, ipVersion == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
         }
         return true;
     }
@@ -157,16 +163,20 @@ public final class Headers {
         icmpType = -1;
     }
 
-    private void parseIpv4(int offset) {
+    /** What an L3 parse returns when there is no L4 header to parse. */
+    private static final int NO_L4 = -1;
+
+    /** @return where the L4 header may end, or {@link #NO_L4} */
+    private int parseIpv4(int offset) {
         if (offset + IPV4_MIN_HEADER_BYTES > lengthBytes) {
-            return;
+            return NO_L4;
         }
         // Two loads for the fields used, not one per field: every load inlines the whole FFM access
         // chain, and a filter that also reads addresses would otherwise outgrow the JIT's inlining budget.
         long head = u64(offset);          // version+IHL, DSCP, total length, id, flags+fragment offset
         int versionAndIhl = (int) (head >>> 56);
         if (versionAndIhl >>> 4 != 4) {
-            return;
+            return NO_L4;
         }
         ipVersion = 4;
         addressLengthBytes = 4;
@@ -176,7 +186,7 @@ public final class Headers {
         int totalLengthBytes = (int) (head >>> 32) & 0xFFFF;
         if (headerBytes < IPV4_MIN_HEADER_BYTES || totalLengthBytes < headerBytes
                 || offset + headerBytes > lengthBytes) {
-            return;
+            return NO_L4;
         }
         int flagsAndFragmentOffset = (int) head & 0xFFFF;
         int fragmentOffset = flagsAndFragmentOffset & 0x1FFF;
@@ -187,19 +197,18 @@ public final class Headers {
         l4Protocol = u32(offset + 8) >>> 16 & 0xFF; // TTL, protocol, checksum
         l4Offset = offset + headerBytes;
         l3Valid = true;
-        if (fragmentOffset == 0) {
-            // Ethernet pads short frames: bytes past the IP total length are not L4 header.
-            parseL4(Math.min(lengthBytes, offset + totalLengthBytes), IPPROTO_ICMP);
-        }
+        // Ethernet pads short frames: bytes past the IP total length are not L4 header.
+        return fragmentOffset == 0 ? Math.min(lengthBytes, offset + totalLengthBytes) : NO_L4;
     }
 
-    private void parseIpv6(int offset) {
+    /** @return where the L4 header may end, or {@link #NO_L4} */
+    private int parseIpv6(int offset) {
         if (offset + IPV6_HEADER_BYTES > lengthBytes) {
-            return;
+            return NO_L4;
         }
         long head = u64(offset);          // version, class, flow label, payload length, next header, hop limit
         if (head >>> 60 != 6) {
-            return;
+            return NO_L4;
         }
         ipVersion = 6;
         addressLengthBytes = 16;
@@ -213,21 +222,17 @@ public final class Headers {
         int next = (int) (head >>> 8) & 0xFF;
         if (isIpv6ExtensionHeader(next)) {
             // Rare: in a method of its own, so that this one stays small enough to inline.
-            walkIpv6Extensions(offset, l3End, next);
-        } else {
-            ipv6Payload(offset, offset + IPV6_HEADER_BYTES, next, l3End, false);
+            return walkIpv6Extensions(offset, l3End, next);
         }
+        return ipv6Payload(offset, offset + IPV6_HEADER_BYTES, next, l3End, false);
     }
 
-    private void walkIpv6Extensions(int offset, int l3End, int next) {
+    private int walkIpv6Extensions(int offset, int l3End, int next) {
         int cursor = offset + IPV6_HEADER_BYTES;
         boolean laterFragment = false;
         for (int walked = 0; isIpv6ExtensionHeader(next) && !laterFragment; walked++) {
-            if (walked == MAX_IPV6_EXTENSION_HEADERS) {
-                return;
-            }
-            if (cursor + 8 > l3End) {
-                return;
+            if (walked == MAX_IPV6_EXTENSION_HEADERS || cursor + 8 > l3End) {
+                return NO_L4;
             }
             int headerBytes;
             int ext = u32(cursor);        // next header, length (or reserved), fragment offset and flags
@@ -244,24 +249,22 @@ public final class Headers {
             } else {
                 headerBytes = ((ext >>> 16 & 0xFF) + 1) * 8;
                 if (cursor + headerBytes > l3End) {
-                    return;
+                    return NO_L4;
                 }
             }
             next = ext >>> 24;
             cursor += headerBytes;
         }
-        ipv6Payload(offset, cursor, next, l3End, laterFragment);
+        return ipv6Payload(offset, cursor, next, l3End, laterFragment);
     }
 
     /** The upper-layer header found at {@code cursor}; a later fragment has none to parse. */
-    private void ipv6Payload(int offset, int cursor, int next, int l3End, boolean laterFragment) {
+    private int ipv6Payload(int offset, int cursor, int next, int l3End, boolean laterFragment) {
         l3HeaderLengthBytes = cursor - offset;
         l4Protocol = next;
         l4Offset = cursor;
         l3Valid = true;
-        if (!laterFragment) {
-            parseL4(l3End, IPPROTO_ICMPV6);
-        }
+        return laterFragment ? NO_L4 : l3End;
     }
 
     private static boolean isIpv6ExtensionHeader(int protocol) {
