@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * Address prefixes of one family and one direction (e.g. IPv4 sources) mapped to the ACL rules that
  * name them. A multibit trie: a root indexed by the first 8, 12 or 16 address bits (more for more
- * prefixes: a 2^16-slot root costs 512 KiB), then nodes of 16 slots per further 4 bits. Each slot holds the rules whose prefix covers every address under
+ * prefixes, and 16 for every IPv6 trie, whose prefixes are long: a 2^16-slot root costs 512 KiB), then nodes of 16 slots per further 4 bits. Each slot holds the rules whose prefix covers every address under
  * it, its ancestors' rules included (pushed down at build time), so a lookup walks until a slot has
  * no child and returns that slot's list: a complete, sorted candidate list, no merge, no allocation.
  * Child and list of a slot sit side by side in one int array, so each step is one cache line.
@@ -288,7 +288,7 @@ final class PrefixTrie {
          * {@link PrefixTrie#find4} returns beside such a rule.
          */
         PrefixTrie build(java.util.function.IntPredicate decidesAlone, java.util.function.IntUnaryOperator payloadOf) {
-            rootBits = prefixes >= 4096 ? 16 : prefixes >= 256 ? 12 : 8;
+            rootBits = addressBits == 128 || prefixes >= 4096 ? 16 : prefixes >= 256 ? 12 : 8;
             rootSlots = 1 << rootBits;
             slots = rootSlots;
             child = new int[rootSlots + FANOUT * 64];

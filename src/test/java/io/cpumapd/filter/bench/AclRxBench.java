@@ -5,6 +5,7 @@ import io.cpumapd.dpdk.Eal;
 import io.cpumapd.filter.Filters;
 import io.cpumapd.filter.Programs;
 import io.cpumapd.filter.TargetSet;
+import io.cpumapd.packet.Headers;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.pcap.FrameBuilder;
 import io.cpumapd.pcap.PcapWriter;
@@ -26,7 +27,7 @@ import java.util.Random;
  * 1024 IP frames with {@code infinite_rx=1}, one RX worker on cpu 0, a cpumap entry on cpu 1 running
  * the second-stage program {@code drop}, no TAP), the RX filter swapped between rounds, so every
  * filter sees the same machine: {@code no-touch}, {@code touch} (reads the EtherType: what reading
- * the frame itself costs), {@code l4-hash} and {@code acl-empty} (the parse alone, for reference),
+ * the frame itself costs), {@code parse} (the common header parse alone), {@code l4-hash} and {@code acl-empty} (the parse alone, for reference),
  * {@code acl-10k} (10,000 random IPv4 source prefixes
  * /16../32 and one IPv6 rule; matches and default both redirect to cpu 1, so the RX worker does the
  * same enqueue work as for no-touch and only the classification differs) and {@code acl-10k-drop}
@@ -106,6 +107,11 @@ public final class AclRxBench {
         Map<String, PacketFilter> filters = new LinkedHashMap<>();
         filters.put("no-touch", Filters.create("no-touch", Map.of(), targets));
         filters.put("touch", Filters.create("touch", Map.of(), targets));
+        Headers headers = new Headers();
+        filters.put("parse", p -> { // the header parse every non-trivial filter starts with, alone
+            headers.parse(p.dataAddress(), p.length());
+            return p.redirect(headers.l4Valid() ? 1 : 1);
+        });
         filters.put("l4-hash", Filters.create("l4-hash", Map.of(), targets));
         filters.put("acl-empty", Filters.create("acl", Map.of("default", "redirect:1"), targets));
         filters.put("acl-10k", Filters.create("acl", Map.of("rules", redirectRules.toString(), "default", "redirect:1"),

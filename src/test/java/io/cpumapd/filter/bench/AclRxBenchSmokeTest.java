@@ -10,7 +10,7 @@ class AclRxBenchSmokeTest {
     @Test
     void everyFilterMovesPacketsThroughTheRxWorker() throws Exception {
         Map<String, double[]> mpps = AclRxBench.run(0.2, 1);
-        assertThat(mpps).containsOnlyKeys("no-touch", "touch", "l4-hash", "acl-empty", "acl-10k", "acl-10k-drop");
+        assertThat(mpps).containsOnlyKeys("no-touch", "touch", "parse", "l4-hash", "acl-empty", "acl-10k", "acl-10k-drop");
         mpps.values().forEach(v -> assertThat(v[0]).isPositive());
     }
 }
