@@ -20,10 +20,13 @@ import java.util.Random;
  * ns per packet of the RX worker's per-packet work (wrap the mbuf, run the filter) for no-touch,
  * l4-hash and an ACL of 10,000 prefixes, over 1024 prepared mbufs of mixed IPv4 / IPv6 flows.
  * Filters are measured in turns within each round, so a noisy neighbour hits all of them alike;
- * the best round is reported. Prints figures, asserts nothing.
+ * the best round is reported. Prints figures, asserts nothing. {@code [filters]} (comma-separated)
+ * runs only those; {@code -Dbench.v6percent=N} (25) and {@code -Dbench.listedpercent=N} (50) set the
+ * share of IPv6 frames and of IPv4 frames inside a listed prefix. {@code parse} is the common header
+ * parse alone, for reference.
  *
  * <pre>java -cp target/test-classes:target/classes:$(cat target/test.classpath) \
- *   --enable-native-access=ALL-UNNAMED io.cpumapd.filter.bench.FilterBench [packetsPerRound] [rounds]</pre>
+ *   --enable-native-access=ALL-UNNAMED io.cpumapd.filter.bench.FilterBench [packetsPerRound] [rounds] [filters]</pre>
  */
 public final class FilterBench {
     private static final int FRAMES = 1024;
@@ -124,7 +127,7 @@ public final class FilterBench {
             b.ip(s, d);
         } else {
             int src = rnd.nextInt();
-            if (rnd.nextBoolean()) {
+            if (rnd.nextInt(100) < Integer.getInteger("bench.listedpercent", 50)) {
                 int[] p = prefixes.get(rnd.nextInt(prefixes.size()));
                 int hostBits = 32 - p[1];
                 src = p[0] | (hostBits == 0 ? 0 : rnd.nextInt() >>> (32 - hostBits));
