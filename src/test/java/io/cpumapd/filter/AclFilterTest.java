@@ -86,6 +86,27 @@ class AclFilterTest {
         PacketFilter withDefault = acl(Map.of("default", "redirect:1"), "drop src=198.18.0.0/16");
         assertThat(udp4(withDefault, "198.19.0.1", "198.19.0.1", 1, 2)).isEqualTo("redirect:1");
         assertThat(udp4(withDefault, "198.18.9.9", "198.19.0.1", 1, 2)).isEqualTo("drop");
+        // The frame's form does not change the answer: a VLAN tag (the full parse), IP options, a later
+        // fragment; a frame cut inside its IPv4 header, or whose version is not 4, has no IPv4 address.
+        PacketFilter g = acl(Map.of("default", "redirect:1"), "drop src=198.18.0.0/16");
+        FrameBuilder listed = FrameBuilder.ethernet().ipv4("198.18.1.1", "198.19.0.1");
+        assertThat(outcome(HARNESS.run(g, FrameBuilder.ethernet().vlan(7).ipv4("198.18.1.1", "198.19.0.1")
+                .udp(1, 2).build()))).isEqualTo("drop");
+        assertThat(outcome(HARNESS.run(g, FrameBuilder.ethernet().ipv4("198.18.1.1", "198.19.0.1")
+                .ipOptions(new byte[4]).udp(1, 2).build()))).isEqualTo("drop");
+        assertThat(outcome(HARNESS.run(g, FrameBuilder.ethernet().ipv4("198.18.1.1", "198.19.0.1")
+                .fragment(8, false).udp(1, 2).build()))).isEqualTo("drop");
+        assertThat(outcome(HARNESS.run(g, listed.udp(1, 2).buildTruncated(34)))).isEqualTo("drop");
+        assertThat(outcome(HARNESS.run(g, FrameBuilder.ethernet().ipv4("198.18.1.1", "198.19.0.1").udp(1, 2)
+                .buildTruncated(33)))).isEqualTo("redirect:1");
+        byte[] notVersion4 = FrameBuilder.ethernet().ipv4("198.18.1.1", "198.19.0.1").udp(1, 2).build();
+        notVersion4[14] = 0x65;
+        assertThat(outcome(HARNESS.run(g, notVersion4))).isEqualTo("redirect:1");
+        // A destination-only blocklist is answered by destination.
+        PacketFilter byDst = acl(Map.of("default", "redirect:1"), "drop dst=198.19.0.0/16");
+        assertThat(((AclFilter) byDst).answersIpv4Directly()).isTrue();
+        assertThat(udp4(byDst, "198.18.1.1", "198.19.2.2", 1, 2)).isEqualTo("drop");
+        assertThat(udp4(byDst, "198.19.2.2", "198.18.1.1", 1, 2)).isEqualTo("redirect:1");
         // A rule on another dimension brings back the search: which rule decided matters again.
         assertThat(((AclFilter) acl("drop src=198.18.0.0/16", "pass dst=198.19.0.0/16")).answersIpv4Directly()).isFalse();
         assertThat(((AclFilter) acl("drop src=198.18.0.0/16", "pass proto=tcp")).answersIpv4Directly()).isFalse();
