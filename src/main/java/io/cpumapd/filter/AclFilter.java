@@ -98,8 +98,8 @@ final class AclFilter implements PacketFilter {
         // IPv4 candidates from one trie only (a blocklist, an allowlist): which rule decided does not
         // matter, only its action, so most packets are answered from the trie's direct table.
         int v4Sources = (src4 != null ? 1 : 0) + (dst4 != null ? 1 : 0) + (restCount > 0 ? 1 : 0);
-        direct4 = v4Sources == 1 && src4 != null ? src4.withDirect16() : v4Sources == 1 && dst4 != null
-                ? dst4.withDirect16() : null;
+        PrefixTrie only4 = v4Sources != 1 ? null : src4 != null ? src4 : dst4;
+        direct4 = only4 == null ? null : only4.withDirect16(); // null too for a cpu past the table's range
         directOnSource = direct4 != null && src4 != null;
         vlanRules = rules.stream().anyMatch(r -> r.vlanLo() >= 0);
         unindexed = java.util.Arrays.copyOf(rest, restCount);

@@ -42,15 +42,15 @@ final class PrefixTrie {
     private final int[] ranges;
     private static final int TRIPLE = 3;
     /** IPv4, on request ({@link #withDirect16}): per /16, its one answer's payload or a sentinel. */
-    private final int[] direct;
+    private final short[] direct;
 
     /** What {@link #direct16} returns when the address's /16 needs the search (several answers, or a list). */
-    static final int NOT_DIRECT = Integer.MIN_VALUE;
+    static final int NOT_DIRECT = Short.MIN_VALUE;
     /** What {@link #direct16} returns when no prefix covers any address of the /16. */
-    static final int DIRECT_MISS = Integer.MIN_VALUE + 1;
+    static final int DIRECT_MISS = Short.MIN_VALUE + 1;
 
     private PrefixTrie(int[] table, int[][] lists, int[] codes, int[] payloads, int addressBits, int rootBits,
-            int[] rangeIndex, int[] ranges, int[] direct) {
+            int[] rangeIndex, int[] ranges, short[] direct) {
         this.direct = direct;
         this.table = table;
         this.lists = lists;
@@ -82,15 +82,16 @@ final class PrefixTrie {
     }
 
     /**
-     * This IPv4 trie with a direct table of 65,536 /16 slots (256 KiB): a slot that one range covers
-     * whole, with a deciding rule or no rule at all, holds that rule's payload or {@link #DIRECT_MISS},
-     * so most addresses of a blocklist are answered by one read of one cache line; the rest hold
-     * {@link #NOT_DIRECT} and go through {@link #find4}. Payloads must be above {@link #DIRECT_MISS}.
-     * For a caller that needs the payload only, not which rule gave it.
+     * This IPv4 trie with a direct table of 65,536 /16 slots (128 KiB of shorts: under traffic the
+     * mbufs streaming through the core evict what is large): a slot that one range covers whole,
+     * with a deciding rule or no rule at all, holds that rule's payload or {@link #DIRECT_MISS}, so
+     * most addresses of a blocklist are answered by one read of one cache line; the rest hold
+     * {@link #NOT_DIRECT} and go through {@link #find4}. For a caller that needs the payload only, not
+     * which rule gave it. Null when a deciding payload does not fit above {@link #DIRECT_MISS} in a short.
      */
     PrefixTrie withDirect16() {
         int n = ranges.length / TRIPLE;
-        int[] d = new int[1 << 16];
+        short[] d = new short[1 << 16];
         int r = 0;
         for (int slot = 0; slot < d.length; slot++) {
             long first = (long) slot << 16;
@@ -100,10 +101,10 @@ final class PrefixTrie {
             boolean whole = r + 1 >= n || start(r + 1) >= first + (1 << 16);
             int code = ranges[TRIPLE * r + 1];
             int payload = ranges[TRIPLE * r + 2];
-            if (code >= 0 && payload <= DIRECT_MISS) {
-                throw new IllegalArgumentException("payload " + payload + " collides with a sentinel");
+            if (whole && code >= 0 && (payload <= DIRECT_MISS || payload > Short.MAX_VALUE)) {
+                return null;
             }
-            d[slot] = !whole ? NOT_DIRECT : code == MISS ? DIRECT_MISS : code >= 0 ? payload : NOT_DIRECT;
+            d[slot] = (short) (!whole ? NOT_DIRECT : code == MISS ? DIRECT_MISS : code >= 0 ? payload : NOT_DIRECT);
         }
         return new PrefixTrie(table, lists, codes, payloads, addressBits, rootBits, rangeIndex, ranges, d);
     }

@@ -107,6 +107,12 @@ class AclFilterTest {
         assertThat(((AclFilter) byDst).answersIpv4Directly()).isTrue();
         assertThat(udp4(byDst, "198.18.1.1", "198.19.2.2", 1, 2)).isEqualTo("drop");
         assertThat(udp4(byDst, "198.19.2.2", "198.18.1.1", 1, 2)).isEqualTo("redirect:1");
+        // A cpu past what the direct table's shorts hold: no direct table, the same answers.
+        PacketFilter farCpu = acl(Map.of("default", "redirect:1"), "redirect:40000 src=198.18.0.0/16");
+        assertThat(((AclFilter) farCpu).answersIpv4Directly()).isFalse();
+        assertThat(udp4(farCpu, "198.18.9.9", "198.19.0.1", 1, 2)).isEqualTo("redirect:40000");
+        assertThat(udp4(farCpu, "198.17.9.9", "198.19.0.1", 1, 2)).isEqualTo("redirect:1");
+        assertThat(((AclFilter) acl("redirect:32767 src=198.18.0.0/16")).answersIpv4Directly()).isTrue();
         // A rule on another dimension brings back the search: which rule decided matters again.
         assertThat(((AclFilter) acl("drop src=198.18.0.0/16", "pass dst=198.19.0.0/16")).answersIpv4Directly()).isFalse();
         assertThat(((AclFilter) acl("drop src=198.18.0.0/16", "pass proto=tcp")).answersIpv4Directly()).isFalse();
