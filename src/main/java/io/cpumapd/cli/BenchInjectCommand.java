@@ -1,8 +1,6 @@
 package io.cpumapd.cli;
 
 import io.cpumapd.worker.Cpus;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cpumapd.bench.BenchFrames;
 import io.cpumapd.bench.InjectBenchmark;
 import io.cpumapd.bench.Machine;
@@ -24,6 +22,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import net.openhft.affinity.Affinity;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -56,16 +55,12 @@ public final class BenchInjectCommand implements Callable<Integer> {
     @Option(names = "--core", defaultValue = "-1", description = "Core of the injecting thread (default: the last CPU).")
     int core;
 
-    @Option(names = {"-j", "--json"}, description = "Print the results as JSON (progress goes to stderr).")
-    boolean json;
-
-    @Option(names = "--json-out", description = "Also write the JSON results to this file.")
-    Path jsonOut;
+    @Mixin
+    BenchJsonOptions output;
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter progress = json ? spec.commandLine().getErr() : out;
+        PrintWriter progress = output.progress(spec);
         int cpu = core >= 0 ? core : Cpus.online().length() - 1;
         long pid = ProcessHandle.current().pid();
         String dpdkTap = "cpmtap" + pid % 1_000_000;
@@ -139,7 +134,7 @@ public final class BenchInjectCommand implements Callable<Integer> {
                     (Double) row.get("mpps"), 100 * (Double) row.get("ratioToCWrite"), row.get("errors"));
         }
         progress.flush();
-        if (json || jsonOut != null) {
+        if (output.wanted()) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("benchmark", "inject");
             doc.put("machine", machine);
@@ -148,14 +143,7 @@ public final class BenchInjectCommand implements Callable<Integer> {
             doc.put("durationSeconds", durationSeconds);
             doc.put("rounds", rounds);
             doc.put("results", rows);
-            String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc);
-            if (jsonOut != null) {
-                Files.writeString(jsonOut, text + "\n");
-            }
-            if (json) {
-                out.println(text);
-                out.flush();
-            }
+            output.write(spec, doc);
         }
         return 0;
     }

@@ -1,8 +1,6 @@
 package io.cpumapd.cli;
 
 import io.cpumapd.worker.Cpus;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cpumapd.bench.BenchPrograms;
 import io.cpumapd.bench.BenchSummary;
 import io.cpumapd.bench.CRedirectCpu;
@@ -23,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -85,11 +84,8 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
     @Option(names = {"-e", "--extended"}, description = "Per enqueue FROM->TO and per kthread lines.")
     boolean extended;
 
-    @Option(names = {"-j", "--json"}, description = "Print the results as JSON (intervals go to stderr).")
-    boolean json;
-
-    @Option(names = "--json-out", description = "Also write the JSON results to this file.")
-    Path jsonOut;
+    @Mixin
+    BenchJsonOptions output;
 
     @Option(names = "--latency", defaultValue = "0", paramLabel = "PPS",
             description = "Latency mode: pace the ring source at PPS and report p50/p99/p99.9 from RX stamp to consumer.")
@@ -100,8 +96,7 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter progress = json ? spec.commandLine().getErr() : out;
+        PrintWriter progress = output.progress(spec);
         RedirectCpuConfig config = config();
         List<String> args = new ArrayList<>(List.of("--no-huge", "-m", "1024", "--no-shconf", "--no-pci",
                 "--no-telemetry", "-l", "0", "--log-level=lib.eal:warning",
@@ -114,22 +109,14 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
                             : CRedirectCpu.start(config, device, pool, prefill), progress);
             List<RoundResult> results = bench.run();
             BenchSummary.print(progress, results, config.impls());
-            if (json || jsonOut != null) {
+            if (output.wanted()) {
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("benchmark", "redirect-cpu");
                 doc.put("machine", machine);
                 doc.put("config", config);
                 doc.put("rounds", results);
                 doc.put("summary", BenchSummary.summary(results, config.impls()));
-                ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-                String text = mapper.writeValueAsString(doc);
-                if (jsonOut != null) {
-                    Files.writeString(jsonOut, text + "\n");
-                }
-                if (json) {
-                    out.println(text);
-                    out.flush();
-                }
+                output.write(spec, doc);
             }
             long leaked = results.stream().mapToLong(RoundResult::leakedMbufs).sum();
             return leaked == 0 ? 0 : 3;

@@ -1,6 +1,7 @@
 package io.cpumapd.filter;
 
 import io.cpumapd.dpdk.Mbuf;
+import io.cpumapd.packet.Bytes;
 import io.cpumapd.packet.Headers;
 import io.cpumapd.packet.Packet;
 import io.cpumapd.packet.PacketFilter;
@@ -144,12 +145,14 @@ final class AclFilter implements PacketFilter {
 
     @Override
     public Verdict filter(Packet packet) {
+        boolean untaggedIpv4 = false;
         if (direct4 != null && packet.length() >= UNTAGGED_IPV4_ADDRESSES_END) {
             // An untagged IPv4 frame whose /16 the direct table answers needs nothing but its address:
-            // no header parse. (The full path below gives the same answer for it, only slower.)
+            // no header parse.
             long base = packet.dataAddress();
             long head = Bytes.u64(base + 12); // EtherType, version and IHL, ...
-            if ((int) (head >>> 48) == Headers.ETH_P_IPV4 && (head >>> 44 & 0xF) == 4) {
+            untaggedIpv4 = (int) (head >>> 48) == Headers.ETH_P_IPV4 && (head >>> 44 & 0xF) == 4;
+            if (untaggedIpv4) {
                 long pair = Bytes.u64(base + Headers.ETHER_HEADER_BYTES + 12); // source, destination
                 int answer = direct4.direct16(directOnSource ? (int) (pair >>> 32) : (int) pair);
                 if (answer != PrefixTrie.NOT_DIRECT) {
@@ -158,15 +161,15 @@ final class AclFilter implements PacketFilter {
             }
         }
         load(packet);
-        // The parse uses up most of what the compiler inlines into one method, so the lookups below
-        // are real calls: each is made only when its table exists.
         int best = NONE;
-        if (pktFamily == 4 && direct4 != null) {
+        if (pktFamily == 4 && direct4 != null && !untaggedIpv4) { // a tagged frame: its direct answer now
             int answer = direct4.direct16((int) ((directOnSource ? pktSrcHi : pktDstHi) >>> 32));
             if (answer != PrefixTrie.NOT_DIRECT) {
                 return act(packet, answer == PrefixTrie.DIRECT_MISS ? defaultAction : answer);
             }
         }
+        // The parse uses up most of what the compiler inlines into one method: each lookup below is
+        // made only when its table exists.
         if (pktFamily == 4) {
             if (src4 != null) {
                 best = first4(src4, (int) (pktSrcHi >>> 32), best);
@@ -191,14 +194,11 @@ final class AclFilter implements PacketFilter {
 
     /** The first rule below {@code best} that {@code trie} finds for the address and that matches, else {@code best}. */
     private int first(PrefixTrie trie, long hi, long lo, int best) {
-        return trie == null ? best : decide(trie, trie.find(hi, lo), best);
+        return decide(trie, trie.find(hi, lo), best);
     }
 
     /** {@link #first} for an IPv4 address; a deciding rule's action is kept in {@link #decidedAction}. */
     private int first4(PrefixTrie trie, int address, int best) {
-        if (trie == null) {
-            return best;
-        }
         long found = trie.find4(address);
         int code = (int) (found >>> 32);
         if (code >= 0 && code < best) {

@@ -1,5 +1,6 @@
 package io.cpumapd.filter;
 
+import io.cpumapd.packet.Bytes;
 import io.cpumapd.packet.Headers;
 
 /**

@@ -1,6 +1,7 @@
 package io.cpumapd.filter;
 
 import io.cpumapd.metrics.Counters;
+import io.cpumapd.packet.Bytes;
 import io.cpumapd.packet.Headers;
 import io.cpumapd.packet.Packet;
 import io.cpumapd.packet.PacketFilter;

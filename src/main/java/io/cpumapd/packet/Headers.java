@@ -1,11 +1,5 @@
 package io.cpumapd.packet;
 
-import io.cpumapd.dpdk.Native;
-
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-
 /**
  * The parsed headers of one Ethernet frame, read in place from native memory.
  *
@@ -58,14 +52,6 @@ public final class Headers {
     private static final int UDP_HEADER_BYTES = 8;
     private static final int SCTP_COMMON_HEADER_BYTES = 12;
     private static final int ICMP_MIN_HEADER_BYTES = 4;
-
-    private static final MemorySegment ALL = Native.ALL;
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final java.lang.invoke.VarHandle U16H = U16.varHandle().withInvokeExactBehavior();
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final java.lang.invoke.VarHandle U32H = U32.varHandle().withInvokeExactBehavior();
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final java.lang.invoke.VarHandle U64H = U64.varHandle().withInvokeExactBehavior();
 
     private long dataAddress;
     private int lengthBytes;
@@ -302,15 +288,15 @@ public final class Headers {
     }
 
     private int u16(int offset) {
-        return (short) U16H.get(ALL, dataAddress + offset) & 0xFFFF;
+        return Bytes.u16(dataAddress + offset);
     }
 
     private int u32(int offset) {
-        return (int) U32H.get(ALL, dataAddress + offset);
+        return Bytes.u32(dataAddress + offset);
     }
 
     private long u64(int offset) {
-        return (long) U64H.get(ALL, dataAddress + offset);
+        return Bytes.u64(dataAddress + offset);
     }
 
     public long dataAddress() {

@@ -5,9 +5,7 @@ import io.cpumapd.dpdk.Eal;
 import io.cpumapd.filter.Filters;
 import io.cpumapd.filter.Programs;
 import io.cpumapd.filter.TargetSet;
-import io.cpumapd.packet.Headers;
 import io.cpumapd.packet.PacketFilter;
-import io.cpumapd.pcap.FrameBuilder;
 import io.cpumapd.pcap.PcapWriter;
 import io.cpumapd.pipeline.Pipeline;
 import io.cpumapd.pipeline.PipelineSpec;
@@ -31,8 +29,8 @@ import java.util.Random;
  * {@code acl-10k} (10,000 random IPv4 source prefixes
  * /16../32 and one IPv6 rule; matches and default both redirect to cpu 1, so the RX worker does the
  * same enqueue work as for no-touch and only the classification differs) and {@code acl-10k-drop}
- * (the same prefixes as a blocklist: matches DROP on the RX core). Frames: 3 in 4 IPv4, half of those
- * inside a listed prefix; 1 in 4 IPv6; UDP and TCP. Prints Mpps per round (RX counter of the worker over
+ * (the same prefixes as a blocklist: matches DROP on the RX core). Frames ({@link BenchTraffic}, as in
+ * {@link FilterBench}): 3 in 4 IPv4, half of those inside a listed prefix; 1 in 4 IPv6; UDP and TCP. Prints Mpps per round (RX counter of the worker over
  * the round), the median per filter and the ratio to no-touch. Asserts nothing. The frames never
  * leave the process (no TAP, no NIC), so their addresses span the whole IPv4 space as a blocklist would.
  * {@code -Dacl.prefixes=N} changes the prefix count (the filter keeps its {@code acl-10k} name).
@@ -84,13 +82,10 @@ public final class AclRxBench {
         Path tmp = Files.createTempDirectory("acl-rx-bench");
         List<String> redirect = new ArrayList<>();
         List<String> drop = new ArrayList<>();
-        List<int[]> prefixes = new ArrayList<>();
-        for (int i = 0; i < PREFIXES; i++) {
-            int length = 16 + rnd.nextInt(17);
-            int address = rnd.nextInt() & (int) (0xFFFFFFFFL << (32 - length));
-            prefixes.add(new int[] {address, length});
-            redirect.add("redirect:1 src=" + dotted(address) + "/" + length);
-            drop.add("drop src=" + dotted(address) + "/" + length);
+        List<int[]> prefixes = BenchTraffic.prefixes(rnd, PREFIXES);
+        for (int[] p : prefixes) {
+            redirect.add("redirect:1 src=" + BenchTraffic.cidr(p));
+            drop.add("drop src=" + BenchTraffic.cidr(p));
         }
         redirect.add("redirect:1 dst=2001:db8::/32 proto=tcp");
         drop.add("redirect:1 dst=2001:db8::/32 proto=tcp");
@@ -99,7 +94,7 @@ public final class AclRxBench {
         Path pcap = tmp.resolve("ip.pcap");
         try (PcapWriter w = new PcapWriter(pcap)) {
             for (int i = 0; i < FRAMES; i++) {
-                w.write(frame(rnd, prefixes), 1_735_689_600_000_000_000L + i * 1000L);
+                w.write(BenchTraffic.frame(rnd, prefixes), 1_735_689_600_000_000_000L + i * 1000L);
             }
         }
 
@@ -107,11 +102,7 @@ public final class AclRxBench {
         Map<String, PacketFilter> filters = new LinkedHashMap<>();
         filters.put("no-touch", Filters.create("no-touch", Map.of(), targets));
         filters.put("touch", Filters.create("touch", Map.of(), targets));
-        Headers headers = new Headers();
-        filters.put("parse", p -> { // the header parse every non-trivial filter starts with, alone
-            headers.parse(p.dataAddress(), p.length());
-            return p.redirect(headers.l4Valid() ? 1 : 1);
-        });
+        filters.put("parse", BenchTraffic.parseOnly(1));
         filters.put("l4-hash", Filters.create("l4-hash", Map.of(), targets));
         filters.put("acl-empty", Filters.create("acl", Map.of("default", "redirect:1"), targets));
         filters.put("acl-10k", Filters.create("acl", Map.of("rules", redirectRules.toString(), "default", "redirect:1"),
@@ -164,36 +155,5 @@ public final class AclRxBench {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    /** 3 in 4 IPv4 (half of them inside a listed prefix), 1 in 4 IPv6; UDP and TCP. */
-    private static byte[] frame(Random rnd, List<int[]> prefixes) {
-        FrameBuilder b = FrameBuilder.ethernet().dstMac("02:00:00:00:00:02");
-        if (rnd.nextInt(4) == 0) {
-            byte[] s = new byte[16];
-            byte[] d = new byte[16];
-            rnd.nextBytes(s);
-            rnd.nextBytes(d);
-            for (byte[] a : new byte[][] {s, d}) {
-                a[0] = 0x20;
-                a[1] = 0x01;
-                a[2] = 0x0d;
-                a[3] = (byte) 0xb8;
-            }
-            b.ip(s, d);
-        } else {
-            int src = rnd.nextInt();
-            if (rnd.nextBoolean()) {
-                int[] p = prefixes.get(rnd.nextInt(prefixes.size()));
-                int hostBits = 32 - p[1];
-                src = p[0] | (hostBits == 0 ? 0 : rnd.nextInt() >>> (32 - hostBits));
-            }
-            b.ipv4(dotted(src), dotted(rnd.nextInt()));
-        }
-        return (rnd.nextBoolean() ? b.udp(1024 + rnd.nextInt(60000), 53) : b.tcp(1024 + rnd.nextInt(60000), 443)).build();
-    }
-
-    private static String dotted(int a) {
-        return (a >>> 24) + "." + ((a >>> 16) & 255) + "." + ((a >>> 8) & 255) + "." + (a & 255);
     }
 }

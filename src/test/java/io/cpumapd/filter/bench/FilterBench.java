@@ -3,10 +3,8 @@ package io.cpumapd.filter.bench;
 import io.cpumapd.filter.Filters;
 import io.cpumapd.filter.TargetSet;
 import io.cpumapd.filter.testkit.FilterHarness;
-import io.cpumapd.packet.Headers;
 import io.cpumapd.packet.Packet;
 import io.cpumapd.packet.PacketFilter;
-import io.cpumapd.pcap.FrameBuilder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,22 +56,13 @@ public final class FilterBench {
         TargetSet targets = TargetSet.of(0, 1, 2, 3);
         Path rules = Files.createTempFile("acl-10k", ".rules");
         List<String> lines = new ArrayList<>();
-        List<int[]> prefixes = new ArrayList<>();
-        for (int i = 0; i < ACL_PREFIXES; i++) {
-            int length = 16 + rnd.nextInt(17); // /16../32, a blocklist's spread of lengths
-            int address = rnd.nextInt() & (int) (0xFFFFFFFFL << (32 - length));
-            prefixes.add(new int[] {address, length});
-            lines.add("drop src=" + dotted(address) + "/" + length);
-        }
+        List<int[]> prefixes = BenchTraffic.prefixes(rnd, ACL_PREFIXES);
+        prefixes.forEach(p -> lines.add("drop src=" + BenchTraffic.cidr(p)));
         lines.add("redirect:1 dst=2001:db8::/32 proto=tcp");
         Files.write(rules, lines);
         Map<String, PacketFilter> filters = new LinkedHashMap<>();
         filters.put("no-touch", Filters.create("no-touch", Map.of(), targets));
-        Headers headers = new Headers();
-        filters.put("parse", p -> { // the header parse every non-trivial filter starts with, alone
-            headers.parse(p.dataAddress(), p.length());
-            return p.redirect(headers.l4Valid() ? 1 : 0);
-        });
+        filters.put("parse", BenchTraffic.parseOnly(1));
         filters.put("l4-hash", Filters.create("l4-hash", Map.of(), targets));
         filters.put("acl-empty", Filters.create("acl", Map.of("default", "redirect:0"), targets));
         filters.put("acl-10k", Filters.create("acl", Map.of("rules", rules.toString(), "default", "redirect:0"), targets));
@@ -85,7 +74,7 @@ public final class FilterBench {
         try (FilterHarness harness = new FilterHarness(FRAMES, DATA_ROOM)) {
             long[] mbufs = new long[FRAMES];
             for (int i = 0; i < FRAMES; i++) {
-                mbufs[i] = harness.load(i, frame(rnd, prefixes));
+                mbufs[i] = harness.load(i, BenchTraffic.frame(rnd, prefixes));
             }
             Map<String, Double> best = new LinkedHashMap<>();
             Packet packet = new Packet();
@@ -114,30 +103,5 @@ public final class FilterBench {
         long elapsed = System.nanoTime() - start;
         sink += acc;
         return (double) elapsed / packets;
-    }
-
-    /** 3 in 4 IPv4 (half of them inside a blocked prefix), 1 in 4 IPv6; UDP and TCP. */
-    private static byte[] frame(Random rnd, List<int[]> prefixes) {
-        FrameBuilder b = FrameBuilder.ethernet();
-        if (rnd.nextInt(100) < Integer.getInteger("bench.v6percent", 25)) {
-            byte[] s = new byte[16], d = new byte[16];
-            rnd.nextBytes(s);
-            rnd.nextBytes(d);
-            d[0] = 0x20; d[1] = 0x01; d[2] = 0x0d; d[3] = (byte) 0xb8;
-            b.ip(s, d);
-        } else {
-            int src = rnd.nextInt();
-            if (rnd.nextInt(100) < Integer.getInteger("bench.listedpercent", 50)) {
-                int[] p = prefixes.get(rnd.nextInt(prefixes.size()));
-                int hostBits = 32 - p[1];
-                src = p[0] | (hostBits == 0 ? 0 : rnd.nextInt() >>> (32 - hostBits));
-            }
-            b.ipv4(dotted(src), dotted(rnd.nextInt()));
-        }
-        return (rnd.nextBoolean() ? b.udp(rnd.nextInt(65536), 53) : b.tcp(rnd.nextInt(65536), 443)).build();
-    }
-
-    private static String dotted(int a) {
-        return (a >>> 24) + "." + ((a >>> 16) & 255) + "." + ((a >>> 8) & 255) + "." + (a & 255);
     }
 }
