@@ -100,7 +100,7 @@ final class AclFilter implements PacketFilter {
         // matter, only its action, so most packets are answered from the trie's direct table.
         int v4Sources = (src4 != null ? 1 : 0) + (dst4 != null ? 1 : 0) + (restCount > 0 ? 1 : 0);
         PrefixTrie only4 = v4Sources != 1 ? null : src4 != null ? src4 : dst4;
-        direct4 = only4 == null ? null : only4.withDirect16(); // null too for a cpu past the table's range
+        direct4 = only4 == null ? null : only4.withDirect16(defaultAction); // null past 255 distinct answers
         directOnSource = direct4 != null && src4 != null;
         vlanRules = rules.stream().anyMatch(r -> r.vlanLo() >= 0);
         unindexed = java.util.Arrays.copyOf(rest, restCount);
@@ -147,25 +147,37 @@ final class AclFilter implements PacketFilter {
     public Verdict filter(Packet packet) {
         boolean untaggedIpv4 = false;
         if (direct4 != null && packet.length() >= UNTAGGED_IPV4_ADDRESSES_END) {
-            // An untagged IPv4 frame whose /16 the direct table answers needs nothing but its address:
-            // no header parse.
+            // An untagged IPv4 frame needs nothing but its address when the rule that decides is a
+            // plain prefix (or none is): no header parse. Its /16's direct answer first, else the search.
             long base = packet.dataAddress();
             long head = Bytes.u64(base + 12); // EtherType, version and IHL, ...
             untaggedIpv4 = (int) (head >>> 48) == Headers.ETH_P_IPV4 && (head >>> 44 & 0xF) == 4;
             if (untaggedIpv4) {
                 long pair = Bytes.u64(base + Headers.ETHER_HEADER_BYTES + 12); // source, destination
-                int answer = direct4.direct16(directOnSource ? (int) (pair >>> 32) : (int) pair);
+                int address = directOnSource ? (int) (pair >>> 32) : (int) pair;
+                int answer = direct4.direct16(address);
                 if (answer != PrefixTrie.NOT_DIRECT) {
-                    return act(packet, answer == PrefixTrie.DIRECT_MISS ? defaultAction : answer);
+                    return act(packet, answer);
                 }
+                long found = direct4.find4(address);
+                int code = (int) (found >>> 32);
+                if (code >= 0) {
+                    return act(packet, (int) found);
+                }
+                if (code == PrefixTrie.MISS) {
+                    return act(packet, defaultAction);
+                }
+                // Candidates with conditions beyond the prefix: they need the parsed headers.
+                load(packet);
+                return act(packet, actionOf(scan(direct4.list(code), NONE)));
             }
         }
         load(packet);
         int best = NONE;
-        if (pktFamily == 4 && direct4 != null && !untaggedIpv4) { // a tagged frame: its direct answer now
+        if (pktFamily == 4 && direct4 != null) { // a tagged frame: its direct answer now
             int answer = direct4.direct16((int) ((directOnSource ? pktSrcHi : pktDstHi) >>> 32));
             if (answer != PrefixTrie.NOT_DIRECT) {
-                return act(packet, answer == PrefixTrie.DIRECT_MISS ? defaultAction : answer);
+                return act(packet, answer);
             }
         }
         // The parse uses up most of what the compiler inlines into one method: each lookup below is
@@ -190,6 +202,11 @@ final class AclFilter implements PacketFilter {
         }
         // The IPv4 lookup hands over a deciding rule's action with it: one dependent read fewer.
         return act(packet, best == NONE ? defaultAction : best == decidedRule ? decidedAction : actions[best]);
+    }
+
+    /** The action of rule {@code best}, or the default for {@link #NONE}. */
+    private int actionOf(int best) {
+        return best == NONE ? defaultAction : actions[best];
     }
 
     /** The first rule below {@code best} that {@code trie} finds for the address and that matches, else {@code best}. */

@@ -41,17 +41,22 @@ final class PrefixTrie {
     private final int[] rangeIndex;
     private final int[] ranges;
     private static final int TRIPLE = 3;
-    /** IPv4, on request ({@link #withDirect16}): per /16, its one answer's payload or a sentinel. */
-    private final short[] direct;
+    /**
+     * IPv4, on request ({@link #withDirect16}): per /16, one byte indexing {@link #directAnswers}: 0
+     * for {@link #NOT_DIRECT}, else the one answer of the whole /16.
+     */
+    private final byte[] direct;
+    private final int[] directAnswers;
 
     /** What {@link #direct16} returns when the address's /16 needs the search (several answers, or a list). */
-    static final int NOT_DIRECT = Short.MIN_VALUE;
-    /** What {@link #direct16} returns when no prefix covers any address of the /16. */
-    static final int DIRECT_MISS = Short.MIN_VALUE + 1;
+    static final int NOT_DIRECT = Integer.MIN_VALUE;
+    /** The most distinct answers a direct table holds, {@link #NOT_DIRECT} included. */
+    static final int DIRECT_ANSWERS = 256;
 
     private PrefixTrie(int[] table, int[][] lists, int[] codes, int[] payloads, int addressBits, int rootBits,
-            int[] rangeIndex, int[] ranges, short[] direct) {
+            int[] rangeIndex, int[] ranges, byte[] direct, int[] directAnswers) {
         this.direct = direct;
+        this.directAnswers = directAnswers;
         this.table = table;
         this.lists = lists;
         this.codes = codes;
@@ -82,16 +87,21 @@ final class PrefixTrie {
     }
 
     /**
-     * This IPv4 trie with a direct table of 65,536 /16 slots (128 KiB of shorts: under traffic the
-     * mbufs streaming through the core evict what is large): a slot that one range covers whole,
-     * with a deciding rule or no rule at all, holds that rule's payload or {@link #DIRECT_MISS}, so
-     * most addresses of a blocklist are answered by one read of one cache line; the rest hold
-     * {@link #NOT_DIRECT} and go through {@link #find4}. For a caller that needs the payload only, not
-     * which rule gave it. Null when a deciding payload does not fit above {@link #DIRECT_MISS} in a short.
+     * This IPv4 trie with a direct table of the 65,536 /16s, one byte each (64 KiB: under traffic the
+     * mbufs streaming through the core evict what is large). A /16 that one range covers whole, with a
+     * deciding rule or with no rule, is answered by {@link #direct16}: that rule's payload, or
+     * {@code missAnswer} when no prefix covers it; the others answer {@link #NOT_DIRECT} and go through
+     * {@link #find4}. The byte indexes a small array of the distinct answers, so a blocklist's
+     * addresses cost one read of one line of a small table. For a caller that needs the payload only,
+     * not which rule gave it. Null when the whole /16s have more distinct answers than a byte indexes.
      */
-    PrefixTrie withDirect16() {
+    PrefixTrie withDirect16(int missAnswer) {
         int n = ranges.length / TRIPLE;
-        short[] d = new short[1 << 16];
+        byte[] d = new byte[1 << 16];
+        Map<Integer, Integer> index = new HashMap<>();
+        int[] answers = new int[DIRECT_ANSWERS];
+        answers[0] = NOT_DIRECT;
+        int count = 1;
         int r = 0;
         for (int slot = 0; slot < d.length; slot++) {
             long first = (long) slot << 16;
@@ -100,13 +110,23 @@ final class PrefixTrie {
             }
             boolean whole = r + 1 >= n || start(r + 1) >= first + (1 << 16);
             int code = ranges[TRIPLE * r + 1];
-            int payload = ranges[TRIPLE * r + 2];
-            if (whole && code >= 0 && (payload <= DIRECT_MISS || payload > Short.MAX_VALUE)) {
-                return null;
+            if (!whole || (code != MISS && code < 0)) {
+                continue; // byte 0: NOT_DIRECT
             }
-            d[slot] = (short) (!whole ? NOT_DIRECT : code == MISS ? DIRECT_MISS : code >= 0 ? payload : NOT_DIRECT);
+            int answer = code == MISS ? missAnswer : ranges[TRIPLE * r + 2];
+            Integer at = index.get(answer);
+            if (at == null) {
+                if (count == DIRECT_ANSWERS || answer == NOT_DIRECT) {
+                    return null;
+                }
+                at = count;
+                answers[count++] = answer;
+                index.put(answer, at);
+            }
+            d[slot] = (byte) (int) at;
         }
-        return new PrefixTrie(table, lists, codes, payloads, addressBits, rootBits, rangeIndex, ranges, d);
+        return new PrefixTrie(table, lists, codes, payloads, addressBits, rootBits, rangeIndex, ranges, d,
+                Arrays.copyOf(answers, count));
     }
 
     /** The range {@code r}'s first address, unsigned. */
@@ -116,7 +136,7 @@ final class PrefixTrie {
 
     /** See {@link #withDirect16}. */
     int direct16(int address) {
-        return direct[address >>> 16];
+        return directAnswers[direct[address >>> 16] & 0xFF];
     }
 
     /** The candidate list of a negative {@link #find} answer other than {@link #MISS}. */
@@ -200,7 +220,7 @@ final class PrefixTrie {
             triples[TRIPLE * i + 2] = payloads[ids[i]];
         }
         // The nodes are not needed any more.
-        return new PrefixTrie(null, lists, codes, payloads, addressBits, rootBits, index, triples, null);
+        return new PrefixTrie(null, lists, codes, payloads, addressBits, rootBits, index, triples, null, null);
     }
 
     private static int nibble(long hi, long lo, int bit) {
@@ -325,7 +345,7 @@ final class PrefixTrie {
                 payloads[id] = codes[id] >= 0 ? payloadOf.applyAsInt(list[0]) : 0;
             }
             PrefixTrie trie = new PrefixTrie(table, lists.toArray(int[][]::new), codes, payloads, addressBits,
-                    rootBits, null, null, null);
+                    rootBits, null, null, null, null);
             return addressBits == 32 ? trie.withRanges(pending) : trie;
         }
 

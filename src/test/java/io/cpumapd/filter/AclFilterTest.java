@@ -107,12 +107,37 @@ class AclFilterTest {
         assertThat(((AclFilter) byDst).answersIpv4Directly()).isTrue();
         assertThat(udp4(byDst, "198.18.1.1", "198.19.2.2", 1, 2)).isEqualTo("drop");
         assertThat(udp4(byDst, "198.19.2.2", "198.18.1.1", 1, 2)).isEqualTo("redirect:1");
-        // A cpu past what the direct table's shorts hold: no direct table, the same answers.
+        // Any cpu fits the direct table; more distinct answers than its byte indexes do not, and
+        // then the search gives the same answers.
         PacketFilter farCpu = acl(Map.of("default", "redirect:1"), "redirect:40000 src=198.18.0.0/16");
-        assertThat(((AclFilter) farCpu).answersIpv4Directly()).isFalse();
+        assertThat(((AclFilter) farCpu).answersIpv4Directly()).isTrue();
         assertThat(udp4(farCpu, "198.18.9.9", "198.19.0.1", 1, 2)).isEqualTo("redirect:40000");
         assertThat(udp4(farCpu, "198.17.9.9", "198.19.0.1", 1, 2)).isEqualTo("redirect:1");
-        assertThat(((AclFilter) acl("redirect:32767 src=198.18.0.0/16")).answersIpv4Directly()).isTrue();
+        for (int answers : new int[] {254, 255}) { // 254 cpus and the default fill the byte; one more does not
+            String[] perCpu = new String[answers];
+            for (int cpu = 0; cpu < answers; cpu++) {
+                perCpu[cpu] = "redirect:" + (cpu + 2) + " src=10." + cpu + ".0.0/16";
+            }
+            PacketFilter many = acl(Map.of("default", "redirect:1"), perCpu);
+            assertThat(((AclFilter) many).answersIpv4Directly()).as("%d answers", answers).isEqualTo(answers == 254);
+            assertThat(udp4(many, "10.0.0.1", "198.19.0.1", 1, 2)).isEqualTo("redirect:2");
+            assertThat(udp4(many, "10.253.255.255", "198.19.0.1", 1, 2)).isEqualTo("redirect:255");
+            assertThat(udp4(many, "10.255.0.1", "198.19.0.1", 1, 2)).isEqualTo("redirect:1");
+        }
+        // Candidates with conditions beyond the prefix: the parse, then the rules in order.
+        PacketFilter ported = acl(Map.of("default", "redirect:1"), "drop src=198.18.0.0/24 dport=53",
+                "redirect:2 src=198.18.0.0/16", "pass src=198.20.0.0/16 proto=tcp");
+        assertThat(((AclFilter) ported).answersIpv4Directly()).isTrue();
+        assertThat(udp4(ported, "198.18.0.5", "198.19.0.1", 1, 53)).isEqualTo("drop");
+        assertThat(udp4(ported, "198.18.0.5", "198.19.0.1", 1, 54)).isEqualTo("redirect:2");
+        assertThat(udp4(ported, "198.18.1.5", "198.19.0.1", 1, 53)).isEqualTo("redirect:2");
+        assertThat(udp4(ported, "198.20.1.5", "198.19.0.1", 1, 53)).isEqualTo("redirect:1");
+        assertThat(outcome(HARNESS.run(ported, FrameBuilder.ethernet().ipv4("198.20.1.5", "198.19.0.1").tcp(1, 53)
+                .build()))).isEqualTo("pass");
+        assertThat(outcome(HARNESS.run(ported, FrameBuilder.ethernet().ipv4("198.18.0.5", "198.19.0.1")
+                .fragment(8, false).udp(1, 53).build()))).isEqualTo("redirect:2"); // a later fragment has no port
+        assertThat(outcome(HARNESS.run(ported, FrameBuilder.ethernet().vlan(3).ipv4("198.18.0.5", "198.19.0.1")
+                .udp(1, 53).build()))).isEqualTo("drop");
         // A rule on another dimension brings back the search: which rule decided matters again.
         assertThat(((AclFilter) acl("drop src=198.18.0.0/16", "pass dst=198.19.0.0/16")).answersIpv4Directly()).isFalse();
         assertThat(((AclFilter) acl("drop src=198.18.0.0/16", "pass proto=tcp")).answersIpv4Directly()).isFalse();
@@ -277,8 +302,9 @@ class AclFilterTest {
     @CsvSource({"3000, 20000, false", "9000, 4000, false", "3000, 20000, true", "9000, 8000, true"})
     void agreesWithALinearScanOnThousandsOfRandomRulesAndPackets(int ruleCount, int packets, boolean ipv4SourcesOnly)
             throws Exception {
-        // ipv4SourcesOnly: IPv4 rules are plain source prefixes (a blocklist), so the IPv4 source trie
-        // is the only IPv4 source of candidates and answers from its direct /16 table.
+        // ipv4SourcesOnly: every IPv4 rule has a source prefix (a blocklist; one in twelve also has a
+        // port range), so the IPv4 source trie is the only IPv4 source of candidates and answers from
+        // its direct /16 table, then its search, without a parse unless a port rule is a candidate.
         Random rnd = new Random(ruleCount);
         List<OracleRule> oracle = new ArrayList<>();
         Map<String, String> params = new HashMap<>();
@@ -293,7 +319,7 @@ class AclFilterTest {
             if (ipv4SourcesOnly && family == 6 && srcLen < 0 && dstLen < 0) {
                 dstLen = rnd.nextInt(129); // a rule without prefix would be a candidate for IPv4 too
             }
-            int dportLo = !plainSource && rnd.nextInt(3) == 0 ? rnd.nextInt(8) : -1;
+            int dportLo = (!plainSource || rnd.nextInt(4) == 0) && rnd.nextInt(3) == 0 ? rnd.nextInt(8) : -1;
             int dportHi = dportLo < 0 ? -1 : dportLo + rnd.nextInt(4);
             String action = switch (rnd.nextInt(3)) {
                 case 0 -> "drop";
