@@ -41,6 +41,10 @@ final class PrefixTrie {
     private final int[] rangeIndex;
     private final int[] ranges;
     private static final int TRIPLE = 3;
+    // IPv4: one bit per /16 that no prefix touches (8 KiB): most addresses of a random spread of
+    // prefixes are answered MISS there without the search (a rule set with prefixes on both sides
+    // looks up both addresses, and few of them are in a listed /16).
+    private final long[] uncovered;
     /**
      * IPv4, on request ({@link #withDirect16}): per /16, one byte indexing {@link #directAnswers}: 0
      * for {@link #NOT_DIRECT}, else the one answer of the whole /16.
@@ -54,7 +58,8 @@ final class PrefixTrie {
     static final int DIRECT_ANSWERS = 256;
 
     private PrefixTrie(int[] table, int[][] lists, int[] codes, int[] payloads, int addressBits, int rootBits,
-            int[] rangeIndex, int[] ranges, byte[] direct, int[] directAnswers) {
+            int[] rangeIndex, int[] ranges, long[] uncovered, byte[] direct, int[] directAnswers) {
+        this.uncovered = uncovered;
         this.direct = direct;
         this.directAnswers = directAnswers;
         this.table = table;
@@ -82,6 +87,9 @@ final class PrefixTrie {
      * {@link #find} answer in the high 32 bits, and when it is a rule, that rule's payload in the low 32.
      */
     long find4(int address) {
+        if ((uncovered[address >>> 22] & 1L << (address >>> 16)) != 0) {
+            return (long) MISS << 32;
+        }
         int at = TRIPLE * range(address);
         return (long) ranges[at + 1] << 32 | ranges[at + 2] & 0xFFFF_FFFFL;
     }
@@ -96,21 +104,16 @@ final class PrefixTrie {
      * not which rule gave it. Null when the whole /16s have more distinct answers than a byte indexes.
      */
     PrefixTrie withDirect16(int missAnswer) {
-        int n = ranges.length / TRIPLE;
         byte[] d = new byte[1 << 16];
         Map<Integer, Integer> index = new HashMap<>();
         int[] answers = new int[DIRECT_ANSWERS];
         answers[0] = NOT_DIRECT;
         int count = 1;
-        int r = 0;
+        int[] whole = wholeRanges();
         for (int slot = 0; slot < d.length; slot++) {
-            long first = (long) slot << 16;
-            while (r + 1 < n && start(r + 1) <= first) {
-                r++;
-            }
-            boolean whole = r + 1 >= n || start(r + 1) >= first + (1 << 16);
-            int code = ranges[TRIPLE * r + 1];
-            if (!whole || (code != MISS && code < 0)) {
+            int r = whole[slot];
+            int code = r < 0 ? 0 : ranges[TRIPLE * r + 1];
+            if (r < 0 || (code != MISS && code < 0)) {
                 continue; // byte 0: NOT_DIRECT
             }
             int answer = code == MISS ? missAnswer : ranges[TRIPLE * r + 2];
@@ -125,8 +128,35 @@ final class PrefixTrie {
             }
             d[slot] = (byte) (int) at;
         }
-        return new PrefixTrie(table, lists, codes, payloads, addressBits, rootBits, rangeIndex, ranges, d,
+        return new PrefixTrie(table, lists, codes, payloads, addressBits, rootBits, rangeIndex, ranges, uncovered, d,
                 Arrays.copyOf(answers, count));
+    }
+
+    /** Per /16, the range that covers it whole, or -1 when several ranges share it. */
+    private int[] wholeRanges() {
+        int n = ranges.length / TRIPLE;
+        int[] whole = new int[1 << 16];
+        int r = 0;
+        for (int slot = 0; slot < whole.length; slot++) {
+            long first = (long) slot << 16;
+            while (r + 1 < n && start(r + 1) <= first) {
+                r++;
+            }
+            whole[slot] = r + 1 >= n || start(r + 1) >= first + (1 << 16) ? r : -1;
+        }
+        return whole;
+    }
+
+    /** This IPv4 trie with its {@link #uncovered} bits. */
+    private PrefixTrie withUncovered() {
+        long[] bits = new long[(1 << 16) / 64];
+        int[] whole = wholeRanges();
+        for (int slot = 0; slot < whole.length; slot++) {
+            if (whole[slot] >= 0 && ranges[TRIPLE * whole[slot] + 1] == MISS) {
+                bits[slot >>> 6] |= 1L << slot;
+            }
+        }
+        return new PrefixTrie(null, lists, codes, payloads, addressBits, rootBits, rangeIndex, ranges, bits, null, null);
     }
 
     /** The range {@code r}'s first address, unsigned. */
@@ -220,7 +250,8 @@ final class PrefixTrie {
             triples[TRIPLE * i + 2] = payloads[ids[i]];
         }
         // The nodes are not needed any more.
-        return new PrefixTrie(null, lists, codes, payloads, addressBits, rootBits, index, triples, null, null);
+        return new PrefixTrie(null, lists, codes, payloads, addressBits, rootBits, index, triples, null, null, null)
+                .withUncovered();
     }
 
     private static int nibble(long hi, long lo, int bit) {
@@ -345,7 +376,7 @@ final class PrefixTrie {
                 payloads[id] = codes[id] >= 0 ? payloadOf.applyAsInt(list[0]) : 0;
             }
             PrefixTrie trie = new PrefixTrie(table, lists.toArray(int[][]::new), codes, payloads, addressBits,
-                    rootBits, null, null, null, null);
+                    rootBits, null, null, null, null, null);
             return addressBits == 32 ? trie.withRanges(pending) : trie;
         }
 

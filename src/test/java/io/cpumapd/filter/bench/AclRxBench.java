@@ -11,10 +11,10 @@ import io.cpumapd.pcap.PcapWriter;
 import io.cpumapd.pipeline.Pipeline;
 import io.cpumapd.pipeline.PipelineSpec;
 import io.cpumapd.testkit.TestEal;
+import io.cpumapd.worker.ConsumerCounter;
 import io.cpumapd.worker.RxCounter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +34,8 @@ import java.util.Random;
  * {@link FilterBench}): 3 in 4 IPv4, half of those inside a listed prefix; 1 in 4 IPv6; UDP and TCP. Prints Mpps per round (RX counter of the worker over
  * the round), the median per filter and the ratio to no-touch. Asserts nothing. The frames never
  * leave the process (no TAP, no NIC), so their addresses span the whole IPv4 space as a blocklist would.
- * {@code -Dacl.prefixes=N} changes the prefix count (the filter keeps its {@code acl-10k} name).
+ * {@code -Dacl.prefixes=N} changes the prefix count (the filter keeps its {@code acl-10k} name);
+ * {@code -Dbench.rules=mixed} the kind of rule set ({@link BenchTraffic}).
  *
  * <pre>java --enable-native-access=ALL-UNNAMED -cp target/test-classes:target/classes:$(cat target/test.classpath) \
  *   io.cpumapd.filter.bench.AclRxBench [secondsPerRound] [rounds]</pre>
@@ -81,17 +82,9 @@ public final class AclRxBench {
     public static Map<String, double[]> run(double secondsPerRound, int rounds, List<String> only) throws Exception {
         Random rnd = new Random(7);
         Path tmp = Files.createTempDirectory("acl-rx-bench");
-        List<String> redirect = new ArrayList<>();
-        List<String> drop = new ArrayList<>();
         List<int[]> prefixes = BenchTraffic.prefixes(rnd, PREFIXES);
-        for (int[] p : prefixes) {
-            redirect.add("redirect:1 src=" + BenchTraffic.cidr(p));
-            drop.add("drop src=" + BenchTraffic.cidr(p));
-        }
-        redirect.add("redirect:1 dst=2001:db8::/32 proto=tcp");
-        drop.add("redirect:1 dst=2001:db8::/32 proto=tcp");
-        Path redirectRules = Files.write(tmp.resolve("redirect.rules"), redirect);
-        Path dropRules = Files.write(tmp.resolve("drop.rules"), drop);
+        Path redirectRules = Files.write(tmp.resolve("redirect.rules"), BenchTraffic.rules(prefixes, "redirect:1"));
+        Path dropRules = Files.write(tmp.resolve("drop.rules"), BenchTraffic.rules(prefixes, "drop"));
         Path pcap = tmp.resolve("ip.pcap");
         try (PcapWriter w = new PcapWriter(pcap)) {
             for (int i = 0; i < FRAMES; i++) {
@@ -134,17 +127,21 @@ public final class AclRxBench {
                         Thread.sleep(100); // the swap lands at the next poll; let the caches settle
                         long rx0 = p.rx(0, RxCounter.RX);
                         long drops0 = p.target(1, Redirector.DROPS);
+                        long busy0 = p.consumer(1, ConsumerCounter.BUSY_NS), idle0 = p.consumer(1, ConsumerCounter.IDLE_NS);
                         long t0 = System.nanoTime();
                         Thread.sleep((long) ((round < 0 ? 0.3 : secondsPerRound) * 1000));
                         long rx1 = p.rx(0, RxCounter.RX);
                         long t1 = System.nanoTime();
                         long drops1 = p.target(1, Redirector.DROPS);
+                        long busy = p.consumer(1, ConsumerCounter.BUSY_NS) - busy0;
+                        long idle = p.consumer(1, ConsumerCounter.IDLE_NS) - idle0;
                         if (round >= 0) {
                             out.get(e.getKey())[round] = (rx1 - rx0) * 1e3 / (t1 - t0);
                             // Redirects the full cpumap queue refused: the consumer fell behind, and the
                             // RX worker frees those frames itself (a round unlike the others).
-                            System.err.printf("%-13s round %d: %.2f Mpps, queue-full drops %.1f%%%n", e.getKey(), round,
-                                    out.get(e.getKey())[round], 100.0 * (drops1 - drops0) / Math.max(1, rx1 - rx0));
+                            System.err.printf("%-13s round %d: %.2f Mpps, queue-full drops %.1f%%, consumer busy %.0f%%%n",
+                                    e.getKey(), round, out.get(e.getKey())[round],
+                                    100.0 * (drops1 - drops0) / Math.max(1, rx1 - rx0), 100.0 * busy / Math.max(1, busy + idle));
                         }
                     }
                 }

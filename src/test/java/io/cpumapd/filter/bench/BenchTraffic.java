@@ -11,10 +11,38 @@ import java.util.Random;
  * The rule sets and frames {@link FilterBench} and {@link AclRxBench} share: random IPv4 prefixes of
  * a blocklist's spread of lengths, and frames of which {@code -Dbench.v6percent} (25) are IPv6 (to
  * 2001:db8::/32) and, of the IPv4 ones, {@code -Dbench.listedpercent} (50) come from inside a listed
- * prefix; UDP and TCP alike.
+ * prefix; UDP and TCP alike. {@code -Dbench.rules=mixed} makes every other prefix a destination and
+ * gives a third of the rules a protocol and another third a source port range, so that no IPv4 lookup
+ * decides from the address alone (the default, {@code blocklist}, is source prefixes only); a frame
+ * inside a listed prefix then carries the address on that prefix's side.
  */
 final class BenchTraffic {
     private BenchTraffic() {
+    }
+
+    private static final boolean MIXED = switch (System.getProperty("bench.rules", "blocklist")) {
+        case "blocklist" -> false;
+        case "mixed" -> true;
+        default -> throw new IllegalArgumentException("bench.rules: blocklist or mixed");
+    };
+
+    /**
+     * The rule lines for {@code prefixes}, each with {@code action}, then one IPv6 rule
+     * ({@code dst=2001:db8::/32 proto=tcp}) redirecting to cpu 1.
+     */
+    static List<String> rules(List<int[]> prefixes, String action) {
+        List<String> lines = new ArrayList<>(prefixes.size() + 1);
+        for (int i = 0; i < prefixes.size(); i++) {
+            String field = (onDestination(i) ? " dst=" : " src=") + cidr(prefixes.get(i));
+            String extra = !MIXED || i % 3 == 0 ? "" : i % 3 == 1 ? " proto=udp" : " sport=1024-65535";
+            lines.add(action + field + extra);
+        }
+        lines.add("redirect:1 dst=2001:db8::/32 proto=tcp");
+        return lines;
+    }
+
+    private static boolean onDestination(int rule) {
+        return MIXED && rule % 2 == 1;
     }
 
     /** {@code count} random prefixes /16../32, each as {address, length}. */
@@ -46,12 +74,20 @@ final class BenchTraffic {
             b.ip(s, d);
         } else {
             int src = rnd.nextInt();
+            int rule = -1;
             if (rnd.nextInt(100) < Integer.getInteger("bench.listedpercent", 50)) {
-                int[] p = prefixes.get(rnd.nextInt(prefixes.size()));
+                rule = rnd.nextInt(prefixes.size());
+                int[] p = prefixes.get(rule);
                 int hostBits = 32 - p[1];
                 src = p[0] | (hostBits == 0 ? 0 : rnd.nextInt() >>> (32 - hostBits));
             }
-            b.ipv4(dotted(src), dotted(rnd.nextInt()));
+            int dst = rnd.nextInt();
+            if (rule >= 0 && onDestination(rule)) {
+                int listed = src;
+                src = dst;
+                dst = listed;
+            }
+            b.ipv4(dotted(src), dotted(dst));
         }
         return (rnd.nextBoolean() ? b.udp(1024 + rnd.nextInt(60000), 53) : b.tcp(1024 + rnd.nextInt(60000), 443)).build();
     }

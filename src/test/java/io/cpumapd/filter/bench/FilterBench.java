@@ -8,7 +8,6 @@ import io.cpumapd.packet.PacketFilter;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +19,8 @@ import java.util.Random;
  * Filters are measured in turns within each round, so a noisy neighbour hits all of them alike;
  * the best round is reported. Prints figures, asserts nothing. {@code [filters]} (comma-separated)
  * runs only those; {@code -Dbench.v6percent=N} (25) and {@code -Dbench.listedpercent=N} (50) set the
- * share of IPv6 frames and of IPv4 frames inside a listed prefix. {@code parse} is the common header
- * parse alone, for reference.
+ * share of IPv6 frames and of IPv4 frames inside a listed prefix, {@code -Dbench.rules=mixed} the kind
+ * of rule set ({@link BenchTraffic}). {@code parse} is the common header parse alone, for reference.
  *
  * <pre>java -cp target/test-classes:target/classes:$(cat target/test.classpath) \
  *   --enable-native-access=ALL-UNNAMED io.cpumapd.filter.bench.FilterBench [packetsPerRound] [rounds] [filters]</pre>
@@ -55,11 +54,8 @@ public final class FilterBench {
         Random rnd = new Random(1);
         TargetSet targets = TargetSet.of(0, 1, 2, 3);
         Path rules = Files.createTempFile("acl-10k", ".rules");
-        List<String> lines = new ArrayList<>();
         List<int[]> prefixes = BenchTraffic.prefixes(rnd, ACL_PREFIXES);
-        prefixes.forEach(p -> lines.add("drop src=" + BenchTraffic.cidr(p)));
-        lines.add("redirect:1 dst=2001:db8::/32 proto=tcp");
-        Files.write(rules, lines);
+        Files.write(rules, BenchTraffic.rules(prefixes, "drop"));
         Map<String, PacketFilter> filters = new LinkedHashMap<>();
         filters.put("no-touch", Filters.create("no-touch", Map.of(), targets));
         filters.put("parse", BenchTraffic.parseOnly(1));
