@@ -161,7 +161,7 @@ final class AclFilter implements PacketFilter {
                 }
                 long found = direct4.find4(address);
                 int code = (int) (found >>> 32);
-                if (code >= 0) {
+                if (code >= 0 && code < PrefixTrie.CHECK) {
                     return act(packet, (int) found);
                 }
                 if (code == PrefixTrie.MISS) {
@@ -169,7 +169,7 @@ final class AclFilter implements PacketFilter {
                 }
                 // Candidates with conditions beyond the prefix: they need the parsed headers.
                 load(packet);
-                return act(packet, actionOf(scan(direct4.list(code), NONE)));
+                return act(packet, actionOf(decide(direct4, code, NONE)));
             }
         }
         load(packet);
@@ -218,7 +218,7 @@ final class AclFilter implements PacketFilter {
     private int first4(PrefixTrie trie, int address, int best) {
         long found = trie.find4(address);
         int code = (int) (found >>> 32);
-        if (code >= 0 && code < best) {
+        if (code >= 0 && code < best && code < PrefixTrie.CHECK) {
             decidedRule = code;
             decidedAction = (int) found;
             return code;
@@ -227,6 +227,10 @@ final class AclFilter implements PacketFilter {
     }
 
     private int decide(PrefixTrie trie, int code, int best) {
+        if (code >= PrefixTrie.CHECK) { // one candidate: its row, no list to read
+            int rule = code - PrefixTrie.CHECK;
+            return rule < best && matches(rule) ? rule : best;
+        }
         if (code >= 0) { // the first candidate decides alone: no row, no list to read
             return Math.min(code, best);
         }

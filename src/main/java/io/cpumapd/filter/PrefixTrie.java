@@ -21,6 +21,11 @@ final class PrefixTrie {
 
     /** What {@link #find} returns when no prefix contains the address. */
     static final int MISS = Integer.MIN_VALUE;
+    /**
+     * Added to a rule index in a {@link #find} answer when that rule is the only candidate and has
+     * conditions beyond its prefix: one row to check, no list to read. Rule indexes stay below it.
+     */
+    static final int CHECK = 1 << 30;
 
     /** Per slot s: [2s] the first slot of its child node (0: none), [2s+1] its list id. */
     private final int[] table;
@@ -75,8 +80,9 @@ final class PrefixTrie {
     /**
      * The candidate rules for the address {@code hi:lo} (IPv4 in the top 32 bits of hi), coded:
      * {@link #MISS} when there are none; a rule index (&ge; 0) when the first candidate is a rule the
-     * builder's {@code decidesAlone} accepted, so no other candidate of this trie can matter; else
-     * the complement of a list id, whose rules (ascending) {@link #list} gives.
+     * builder's {@code decidesAlone} accepted, so no other candidate of this trie can matter;
+     * {@link #CHECK} plus a rule index when that rule is the only candidate and needs its conditions
+     * checked; else the complement of a list id, whose rules (ascending) {@link #list} gives.
      */
     int find(long hi, long lo) {
         return ranges != null ? (int) (find4((int) (hi >>> 32)) >>> 32) : codes[walk(hi, lo)];
@@ -113,7 +119,7 @@ final class PrefixTrie {
         for (int slot = 0; slot < d.length; slot++) {
             int r = whole[slot];
             int code = r < 0 ? 0 : ranges[TRIPLE * r + 1];
-            if (r < 0 || (code != MISS && code < 0)) {
+            if (r < 0 || (code != MISS && (code < 0 || code >= CHECK))) {
                 continue; // byte 0: NOT_DIRECT
             }
             int answer = code == MISS ? missAnswer : ranges[TRIPLE * r + 2];
@@ -275,8 +281,11 @@ final class PrefixTrie {
             this.addressBits = addressBits;
         }
 
-        /** Adds rule {@code rule}; rules must be added in ascending index order. */
+        /** Adds rule {@code rule} (below {@link #CHECK}); rules must be added in ascending index order. */
         void add(long hi, long lo, int length, int rule) {
+            if (rule < 0 || rule >= CHECK) {
+                throw new IllegalArgumentException("rule index out of range: " + rule);
+            }
             prefixes++;
             pending.add(new long[] {hi, lo, length, rule});
         }
@@ -372,8 +381,9 @@ final class PrefixTrie {
             int[] payloads = new int[lists.size()];
             for (int id = 0; id < codes.length; id++) {
                 int[] list = lists.get(id);
-                codes[id] = list.length == 0 ? MISS : decidesAlone.test(list[0]) ? list[0] : ~id;
-                payloads[id] = codes[id] >= 0 ? payloadOf.applyAsInt(list[0]) : 0;
+                codes[id] = list.length == 0 ? MISS : decidesAlone.test(list[0]) ? list[0]
+                        : list.length == 1 ? CHECK + list[0] : ~id;
+                payloads[id] = codes[id] >= 0 && codes[id] < CHECK ? payloadOf.applyAsInt(list[0]) : 0;
             }
             PrefixTrie trie = new PrefixTrie(table, lists.toArray(int[][]::new), codes, payloads, addressBits,
                     rootBits, null, null, null, null, null);

@@ -144,6 +144,17 @@ class AclFilterTest {
         assertThat(((AclFilter) acl("drop src=198.18.0.0/16 dport=53")).answersIpv4Directly()).isTrue();
     }
 
+    /** Lookup answers code a rule index with a flag at 2^30: a trie refuses an index it could not code. */
+    @Test
+    void trieRefusesRuleIndexesItsAnswersCannotCode() {
+        PrefixTrie.Builder b = new PrefixTrie.Builder(32);
+        assertThatThrownBy(() -> b.add(0, 0, 8, PrefixTrie.CHECK)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rule index out of range");
+        assertThatThrownBy(() -> b.add(0, 0, 8, -1)).isInstanceOf(IllegalArgumentException.class);
+        b.add(0, 0, 8, PrefixTrie.CHECK - 1);
+        assertThat(b.size()).isEqualTo(1);
+    }
+
     @Test
     void rulesIndexedOnDifferentDimensionsStillObeyOrder() {
         // Rule 1 lives in the dst trie, rule 2 in the src trie, rule 3 in the unindexed list.
