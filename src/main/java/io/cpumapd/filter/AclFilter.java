@@ -50,8 +50,10 @@ final class AclFilter implements PacketFilter {
 
     private final int defaultAction;
     private final PrefixTrie src4, dst4, src6, dst6;
-    private final PrefixTrie direct4; // src4 or dst4 with its direct table, when it is the only IPv4 source
-    private final boolean directOnSource;
+    private final PrefixTrie direct4; // src4 or dst4 when it is the only IPv4 source: it has a direct table
+    // Every rule that can match an IPv4 packet has an IPv4 prefix: the lookups run on the addresses alone.
+    private final boolean ipv4ByAddress;
+    private static final long MISS_FOUND = (long) PrefixTrie.MISS << 32;
     private final int[] unindexed;
     private final int ruleCount;
     private final long[] rows;
@@ -95,13 +97,17 @@ final class AclFilter implements PacketFilter {
                 rest[restCount++] = i;
             }
         }
-        src4 = built(s4); dst4 = built(d4); src6 = built(s6); dst6 = built(d6);
+        PrefixTrie bySrc4 = built(s4), byDst4 = built(d4);
+        src6 = built(s6);
+        dst6 = built(d6);
         // IPv4 candidates from one trie only (a blocklist, an allowlist): which rule decided does not
         // matter, only its action, so most packets are answered from the trie's direct table.
-        int v4Sources = (src4 != null ? 1 : 0) + (dst4 != null ? 1 : 0) + (restCount > 0 ? 1 : 0);
-        PrefixTrie only4 = v4Sources != 1 ? null : src4 != null ? src4 : dst4;
+        int v4Sources = (bySrc4 != null ? 1 : 0) + (byDst4 != null ? 1 : 0) + (restCount > 0 ? 1 : 0);
+        PrefixTrie only4 = v4Sources != 1 ? null : bySrc4 != null ? bySrc4 : byDst4;
         direct4 = only4 == null ? null : only4.withDirect16(defaultAction); // null past 255 distinct answers
-        directOnSource = direct4 != null && src4 != null;
+        src4 = direct4 != null && only4 == bySrc4 ? direct4 : bySrc4;
+        dst4 = direct4 != null && only4 == byDst4 ? direct4 : byDst4;
+        ipv4ByAddress = restCount == 0 && (src4 != null || dst4 != null);
         vlanRules = rules.stream().anyMatch(r -> r.vlanLo() >= 0);
         unindexed = java.util.Arrays.copyOf(rest, restCount);
     }
@@ -145,37 +151,38 @@ final class AclFilter implements PacketFilter {
 
     @Override
     public Verdict filter(Packet packet) {
-        boolean untaggedIpv4 = false;
-        if (direct4 != null && packet.length() >= UNTAGGED_IPV4_ADDRESSES_END) {
-            // An untagged IPv4 frame needs nothing but its address when the rule that decides is a
-            // plain prefix (or none is): no header parse. Its /16's direct answer first, else the search.
+        if (ipv4ByAddress && packet.length() >= UNTAGGED_IPV4_ADDRESSES_END) {
+            // An untagged IPv4 frame needs nothing but its addresses when the rules that decide are
+            // plain prefixes, or none is: no header parse. A blocklist's /16 direct answer first.
             long base = packet.dataAddress();
             long head = Bytes.u64(base + 12); // EtherType, version and IHL, ...
-            untaggedIpv4 = (int) (head >>> 48) == Headers.ETH_P_IPV4 && (head >>> 44 & 0xF) == 4;
-            if (untaggedIpv4) {
+            if ((int) (head >>> 48) == Headers.ETH_P_IPV4 && (head >>> 44 & 0xF) == 4) {
                 long pair = Bytes.u64(base + Headers.ETHER_HEADER_BYTES + 12); // source, destination
-                int address = directOnSource ? (int) (pair >>> 32) : (int) pair;
-                int answer = direct4.direct16(address);
-                if (answer != PrefixTrie.NOT_DIRECT) {
-                    return act(packet, answer);
+                int src = (int) (pair >>> 32), dst = (int) pair;
+                if (direct4 != null) {
+                    int answer = direct4.direct16(direct4 == src4 ? src : dst);
+                    if (answer != PrefixTrie.NOT_DIRECT) {
+                        return act(packet, answer);
+                    }
                 }
-                long found = direct4.find4(address);
-                int code = (int) (found >>> 32);
-                if (code >= 0 && code < PrefixTrie.CHECK) {
-                    return act(packet, (int) found);
-                }
-                if (code == PrefixTrie.MISS) {
-                    return act(packet, defaultAction);
+                long bySrc = src4 != null ? src4.find4(src) : MISS_FOUND;
+                long byDst = dst4 != null ? dst4.find4(dst) : MISS_FOUND;
+                int srcCode = (int) (bySrc >>> 32), dstCode = (int) (byDst >>> 32);
+                if (settled(srcCode) && settled(dstCode)) {
+                    int srcRule = srcCode == PrefixTrie.MISS ? NONE : srcCode;
+                    int dstRule = dstCode == PrefixTrie.MISS ? NONE : dstCode;
+                    return act(packet, srcRule == NONE && dstRule == NONE ? defaultAction
+                            : srcRule < dstRule ? (int) bySrc : (int) byDst);
                 }
                 // Candidates with conditions beyond the prefix: they need the parsed headers.
                 load(packet);
-                return act(packet, actionOf(decide(direct4, code, NONE)));
+                return act(packet, actionOf(decide(dst4, dstCode, decide(src4, srcCode, NONE))));
             }
         }
         load(packet);
         int best = NONE;
         if (pktFamily == 4 && direct4 != null) { // a tagged frame: its direct answer now
-            int answer = direct4.direct16((int) ((directOnSource ? pktSrcHi : pktDstHi) >>> 32));
+            int answer = direct4.direct16((int) ((direct4 == src4 ? pktSrcHi : pktDstHi) >>> 32));
             if (answer != PrefixTrie.NOT_DIRECT) {
                 return act(packet, answer);
             }
@@ -202,6 +209,11 @@ final class AclFilter implements PacketFilter {
         }
         // The IPv4 lookup hands over a deciding rule's action with it: one dependent read fewer.
         return act(packet, best == NONE ? defaultAction : best == decidedRule ? decidedAction : actions[best]);
+    }
+
+    /** Whether a lookup answer needs no header field: no candidate, or a rule that decides alone. */
+    private static boolean settled(int code) {
+        return code == PrefixTrie.MISS || (code >= 0 && code < PrefixTrie.CHECK);
     }
 
     /** The action of rule {@code best}, or the default for {@link #NONE}. */
