@@ -249,12 +249,10 @@ final class AclFilter implements PacketFilter {
         return code == PrefixTrie.MISS ? best : scan(trie.list(code), best);
     }
 
+    /** The verdict of an action: a cpu (&ge; 0), {@link AclRule#DROP} or {@link AclRule#PASS}. */
     static Verdict act(Packet packet, int action) {
-        return switch (action) {
-            case AclRule.DROP -> Verdict.DROP;
-            case AclRule.PASS -> Verdict.PASS;
-            default -> packet.redirect(action);
-        };
+        // Small enough to be inlined at every call site (a switch's bytecode is not).
+        return action >= 0 ? packet.redirect(action) : action == AclRule.DROP ? Verdict.DROP : Verdict.PASS;
     }
 
     private void load(Packet packet) {
