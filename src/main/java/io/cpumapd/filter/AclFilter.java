@@ -40,7 +40,8 @@ final class AclFilter implements PacketFilter {
     private static final int UNTAGGED_IPV4_ADDRESSES_END = Headers.ETHER_HEADER_BYTES + 20;
     /**
      * Rules as rows of 8 longs (64 bytes): a candidate check touches one row, about one cache line,
-     * where one array per field would touch a line per field. Row: src hi, src lo, dst hi, dst lo,
+     * where one array per field would touch a line per field (the source words are kept for a reader
+     * of the table: a rule with a source is indexed by it, so the match never reads them). Row: src hi, src lo, dst hi, dst lo,
      * meta (presence bits, protocol, prefix lengths, families), ports (sport lo/hi, dport lo/hi),
      * VLAN lo/hi, action.
      */
@@ -329,11 +330,9 @@ final class AclFilter implements PacketFilter {
         if ((presence & HAS_VLAN) != 0 && !inRange(pktVlan, t[b + VLANS])) {
             return false;
         }
-        if ((presence & HAS_SRC) != 0 && ((int) (meta >>> 32 & 0xFF) != pktFamily
-                || !contains(t[b + SRC_HI], t[b + SRC_LO], (int) (meta >>> 16 & 0xFF), pktSrcHi, pktSrcLo))) {
-            return false;
-        }
-        return (presence & HAS_DST) == 0 || ((int) (meta >>> 40 & 0xFF) == pktFamily
+        // The prefix a rule is indexed by (its source, else its destination) holds for every packet
+        // its lookup returns it for: only a destination beside a source is left to check.
+        return (presence & (HAS_SRC | HAS_DST)) != (HAS_SRC | HAS_DST) || ((int) (meta >>> 40 & 0xFF) == pktFamily
                 && contains(t[b + DST_HI], t[b + DST_LO], (int) (meta >>> 24 & 0xFF), pktDstHi, pktDstLo));
     }
 
