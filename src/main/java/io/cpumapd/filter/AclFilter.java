@@ -40,10 +40,10 @@ final class AclFilter implements PacketFilter {
     private static final int UNTAGGED_IPV4_ADDRESSES_END = Headers.ETHER_HEADER_BYTES + 20;
     /**
      * Rules as rows of 8 longs (64 bytes): a candidate check touches one row, about one cache line,
-     * where one array per field would touch a line per field (the source words are kept for a reader
-     * of the table: a rule with a source is indexed by it, so the match never reads them). Row: src hi, src lo, dst hi, dst lo,
+     * where one array per field would touch a line per field. Row: src hi, src lo, dst hi, dst lo,
      * meta (presence bits, protocol, prefix lengths, families), ports (sport lo/hi, dport lo/hi),
-     * VLAN lo/hi, action.
+     * VLAN lo/hi, action. (The match never reads the source words: a rule with a source is indexed
+     * by it, so its lookup already matched them.)
      */
     private static final int ROW = 8;
     private static final int SRC_HI = 0, SRC_LO = 1, DST_HI = 2, DST_LO = 3, META = 4, PORTS = 5, VLANS = 6, ACTION = 7;

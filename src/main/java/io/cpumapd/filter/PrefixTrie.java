@@ -162,7 +162,8 @@ final class PrefixTrie {
                 bits[slot >>> 6] |= 1L << slot;
             }
         }
-        return new PrefixTrie(null, lists, codes, payloads, addressBits, rootBits, rangeIndex, ranges, bits, null, null);
+        return new PrefixTrie(null, lists, codes, payloads, addressBits, rootBits, rangeIndex, ranges, bits, null,
+                null);
     }
 
     /** The range {@code r}'s first address, unsigned. */
