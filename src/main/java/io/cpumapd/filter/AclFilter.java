@@ -39,14 +39,15 @@ final class AclFilter implements PacketFilter {
     /** An untagged IPv4 frame has its whole minimal header, addresses included, within this many bytes. */
     private static final int UNTAGGED_IPV4_ADDRESSES_END = Headers.ETHER_HEADER_BYTES + 20;
     /**
-     * Rules as rows of 8 longs (64 bytes): a candidate check touches one row, about one cache line,
-     * where one array per field would touch a line per field. Row: src hi, src lo, dst hi, dst lo,
-     * meta (presence bits, protocol, prefix lengths, families), ports (sport lo/hi, dport lo/hi),
-     * VLAN lo/hi, action. (The match never reads the source words: a rule with a source is indexed
-     * by it, so its lookup already matched them.)
+     * Rules as rows of 4 longs (32 bytes): a candidate check touches one row, within one cache line
+     * or two, where one array per field would touch a line per field. Row: meta (presence bits,
+     * protocol, prefix lengths, families), ports (sport lo/hi, dport lo/hi), VLAN lo/hi, the upper 64
+     * bits of the destination prefix. The match never reads a source prefix, nor a destination that
+     * indexes the rule: its lookup already matched them. The lower 64 bits of an IPv6 destination
+     * sit apart ({@link #dstLo}), read only for a destination longer than /64.
      */
-    private static final int ROW = 8;
-    private static final int SRC_HI = 0, SRC_LO = 1, DST_HI = 2, DST_LO = 3, META = 4, PORTS = 5, VLANS = 6, ACTION = 7;
+    private static final int ROW = 4;
+    private static final int META = 0, PORTS = 1, VLANS = 2, DST_HI = 3;
     private static final int HAS_PROTO = 1, HAS_SPORT = 2, HAS_DPORT = 4, HAS_VLAN = 8, HAS_SRC = 16, HAS_DST = 32;
 
     private final int defaultAction;
@@ -58,6 +59,7 @@ final class AclFilter implements PacketFilter {
     private final int[] unindexed;
     private final int ruleCount;
     private final long[] rows;
+    private final long[] dstLo;
     // A rule whose only condition is the prefix it is indexed by (or none at all) matches every packet
     // its lookup returns it for: its 64-byte row need not be read, and its action comes from a dense
     // array. When such a rule heads a trie's candidates the trie answers it directly (PrefixTrie.find),
@@ -80,6 +82,7 @@ final class AclFilter implements PacketFilter {
         int n = rules.size();
         ruleCount = n;
         rows = new long[n * ROW];
+        dstLo = new long[n];
         pure = new boolean[n];
         actions = new int[n];
         PrefixTrie.Builder s4 = new PrefixTrie.Builder(32), d4 = new PrefixTrie.Builder(32);
@@ -119,16 +122,13 @@ final class AclFilter implements PacketFilter {
         int presence = (r.protocol() >= 0 ? HAS_PROTO : 0) | (r.sportLo() >= 0 ? HAS_SPORT : 0)
                 | (r.dportLo() >= 0 ? HAS_DPORT : 0) | (r.vlanLo() >= 0 ? HAS_VLAN : 0)
                 | (s.present() ? HAS_SRC : 0) | (d.present() ? HAS_DST : 0);
-        rows[b + SRC_HI] = s.hi();
-        rows[b + SRC_LO] = s.lo();
         rows[b + DST_HI] = d.hi();
-        rows[b + DST_LO] = d.lo();
+        dstLo[i] = d.lo();
         rows[b + META] = presence | (long) (r.protocol() & 0xFF) << 8 | (long) (Math.max(s.length(), 0)) << 16
                 | (long) (Math.max(d.length(), 0)) << 24 | (long) s.family() << 32 | (long) d.family() << 40;
         rows[b + PORTS] = (r.sportLo() & 0xFFFFL) | (r.sportHi() & 0xFFFFL) << 16
                 | (r.dportLo() & 0xFFFFL) << 32 | (r.dportHi() & 0xFFFFL) << 48;
         rows[b + VLANS] = (r.vlanLo() & 0xFFFFL) | (r.vlanHi() & 0xFFFFL) << 16;
-        rows[b + ACTION] = r.action();
         actions[i] = r.action();
         pure[i] = presence == 0 || presence == HAS_SRC || presence == HAS_DST;
     }
@@ -332,20 +332,23 @@ final class AclFilter implements PacketFilter {
         }
         // The prefix a rule is indexed by (its source, else its destination) holds for every packet
         // its lookup returns it for: only a destination beside a source is left to check.
-        return (presence & (HAS_SRC | HAS_DST)) != (HAS_SRC | HAS_DST) || ((int) (meta >>> 40 & 0xFF) == pktFamily
-                && contains(t[b + DST_HI], t[b + DST_LO], (int) (meta >>> 24 & 0xFF), pktDstHi, pktDstLo));
+        if ((presence & (HAS_SRC | HAS_DST)) != (HAS_SRC | HAS_DST)) {
+            return true;
+        }
+        int length = (int) (meta >>> 24 & 0xFF);
+        long hi = t[b + DST_HI];
+        if ((int) (meta >>> 40 & 0xFF) != pktFamily) {
+            return false;
+        }
+        if (length <= 64) {
+            return ((pktDstHi ^ hi) & AclRule.Prefix.mask(length)) == 0;
+        }
+        return pktDstHi == hi && ((pktDstLo ^ dstLo[r]) & AclRule.Prefix.mask(length - 64)) == 0;
     }
 
     /** {@code value} within the 16-bit lo (bits 0-15) and hi (bits 16-31) of {@code range}; -1 never is. */
     private static boolean inRange(int value, long range) {
         return value >= (int) (range & 0xFFFF) && value <= (int) (range >>> 16 & 0xFFFF);
-    }
-
-    private static boolean contains(long hi, long lo, int length, long addrHi, long addrLo) {
-        if (length <= 64) {
-            return ((addrHi ^ hi) & AclRule.Prefix.mask(length)) == 0;
-        }
-        return addrHi == hi && ((addrLo ^ lo) & AclRule.Prefix.mask(length - 64)) == 0;
     }
 
     @Override
