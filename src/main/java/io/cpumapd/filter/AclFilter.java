@@ -146,6 +146,11 @@ final class AclFilter implements PacketFilter {
         return direct4 != null;
     }
 
+    /** Whether untagged IPv4 frames are looked up by their addresses before any parse. */
+    boolean looksUpIpv4ByAddress() {
+        return ipv4ByAddress;
+    }
+
     int ruleCount() {
         return ruleCount;
     }

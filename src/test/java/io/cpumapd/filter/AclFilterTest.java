@@ -144,6 +144,27 @@ class AclFilterTest {
         assertThat(((AclFilter) acl("drop src=198.18.0.0/16 dport=53")).answersIpv4Directly()).isTrue();
     }
 
+    /** Prefixes on both sides, no rule without one: both addresses are looked up first, the earlier rule wins. */
+    @Test
+    void bothAddressesLookedUpBeforeTheParseAndTheEarlierRuleWins() {
+        PacketFilter f = acl(Map.of("default", "redirect:1"), "redirect:3 dst=198.19.0.0/16",
+                "redirect:2 src=198.18.0.0/16", "drop dst=198.20.0.0/16", "pass src=198.21.0.0/16 dport=53");
+        assertThat(((AclFilter) f).looksUpIpv4ByAddress()).isTrue();
+        assertThat(((AclFilter) f).answersIpv4Directly()).isFalse();
+        assertThat(udp4(f, "198.18.1.1", "198.19.1.1", 1, 2)).isEqualTo("redirect:3"); // destination rule first
+        assertThat(udp4(f, "198.18.1.1", "198.20.1.1", 1, 2)).isEqualTo("redirect:2"); // source rule first
+        assertThat(udp4(f, "198.18.1.1", "10.0.0.1", 1, 2)).isEqualTo("redirect:2");
+        assertThat(udp4(f, "10.0.0.1", "198.20.1.1", 1, 2)).isEqualTo("drop");
+        assertThat(udp4(f, "10.0.0.1", "10.0.0.2", 1, 2)).isEqualTo("redirect:1");
+        // A candidate with a port: the parse, then both sides in rule order.
+        assertThat(udp4(f, "198.21.1.1", "198.19.1.1", 1, 53)).isEqualTo("redirect:3");
+        assertThat(udp4(f, "198.21.1.1", "10.0.0.1", 1, 53)).isEqualTo("pass");
+        assertThat(udp4(f, "198.21.1.1", "10.0.0.1", 1, 54)).isEqualTo("redirect:1");
+        assertThat(udp4(f, "198.21.1.1", "198.20.1.1", 1, 53)).isEqualTo("drop");
+        // A rule of ports alone is checked for every packet: no lookup by address first.
+        assertThat(((AclFilter) acl("drop src=198.18.0.0/16", "pass dport=53")).looksUpIpv4ByAddress()).isFalse();
+    }
+
     /** Lookup answers code a rule index with a flag at 2^30: a trie refuses an index it could not code. */
     @Test
     void trieRefusesRuleIndexesItsAnswersCannotCode() {
@@ -309,13 +330,17 @@ class AclFilterTest {
     }
 
     /** 9000 rules put over 4096 prefixes in the IPv4 source trie: the 16-bit root is covered too. */
-    @ParameterizedTest(name = "{0} rules, {1} packets")
-    @CsvSource({"3000, 20000, false", "9000, 4000, false", "3000, 20000, true", "9000, 8000, true"})
-    void agreesWithALinearScanOnThousandsOfRandomRulesAndPackets(int ruleCount, int packets, boolean ipv4SourcesOnly)
+    @ParameterizedTest(name = "{0} rules, {1} packets, {2}")
+    @CsvSource({"3000, 20000, any", "9000, 4000, any", "3000, 20000, sources", "9000, 8000, sources",
+            "3000, 20000, prefixed"})
+    void agreesWithALinearScanOnThousandsOfRandomRulesAndPackets(int ruleCount, int packets, String shape)
             throws Exception {
-        // ipv4SourcesOnly: every IPv4 rule has a source prefix (a blocklist; one in twelve also has a
-        // port range), so the IPv4 source trie is the only IPv4 source of candidates and answers from
-        // its direct /16 table, then its search, without a parse unless a port rule is a candidate.
+        // sources: every IPv4 rule has a source prefix (a blocklist; one in twelve also has a port
+        // range), so the IPv4 source trie is the only IPv4 source of candidates and answers from its
+        // direct /16 table, then its search, without a parse unless a port rule is a candidate.
+        // prefixed: every rule has a prefix, on either side or both: IPv4 frames are looked up by
+        // their addresses first, in both tries. any: rules of ports alone too, checked for every packet.
+        boolean ipv4SourcesOnly = shape.equals("sources");
         Random rnd = new Random(ruleCount);
         List<OracleRule> oracle = new ArrayList<>();
         Map<String, String> params = new HashMap<>();
@@ -327,8 +352,15 @@ class AclFilterTest {
             boolean plainSource = ipv4SourcesOnly && family == 4;
             int srcLen = plainSource ? rnd.nextInt(33) : rnd.nextInt(3) == 0 ? -1 : rnd.nextInt(bytes * 8 + 1);
             int dstLen = plainSource || rnd.nextInt(2) == 0 ? -1 : rnd.nextInt(bytes * 8 + 1);
-            if (ipv4SourcesOnly && family == 6 && srcLen < 0 && dstLen < 0) {
-                dstLen = rnd.nextInt(129); // a rule without prefix would be a candidate for IPv4 too
+            if (!shape.equals("any") && srcLen < 0 && dstLen < 0) {
+                dstLen = rnd.nextInt(bytes * 8 + 1); // a rule without prefix would be checked for every packet
+            }
+            if (shape.equals("prefixed")) {
+                // One side mostly, from /8 on: a lookup's first candidate is often a plain prefix on
+                // each side, so both answers come from the addresses alone and the earlier rule wins.
+                int sides = rnd.nextInt(4); // 0, 1: source; 2: destination; 3: both
+                srcLen = sides == 2 ? -1 : 8 + rnd.nextInt(bytes * 8 - 7);
+                dstLen = sides < 2 ? -1 : 8 + rnd.nextInt(bytes * 8 - 7);
             }
             int dportLo = (!plainSource || rnd.nextInt(4) == 0) && rnd.nextInt(3) == 0 ? rnd.nextInt(8) : -1;
             int dportHi = dportLo < 0 ? -1 : dportLo + rnd.nextInt(4);
@@ -356,6 +388,7 @@ class AclFilterTest {
         params.put("default", "redirect:9");
         PacketFilter f = Filters.create("acl", params, TARGETS);
         assertThat(((AclFilter) f).answersIpv4Directly()).isEqualTo(ipv4SourcesOnly);
+        assertThat(((AclFilter) f).looksUpIpv4ByAddress()).isEqualTo(!shape.equals("any"));
         for (int i = 0; i < packets; i++) {
             int bytes = rnd.nextInt(4) == 0 ? 16 : 4;
             byte[] s = poolAddress(rnd, bytes), d = poolAddress(rnd, bytes);
