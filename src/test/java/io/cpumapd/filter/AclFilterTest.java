@@ -151,16 +151,22 @@ class AclFilterTest {
                 "redirect:2 src=198.18.0.0/16", "drop dst=198.20.0.0/16", "pass src=198.21.0.0/16 dport=53");
         assertThat(((AclFilter) f).looksUpIpv4ByAddress()).isTrue();
         assertThat(((AclFilter) f).answersIpv4Directly()).isFalse();
-        assertThat(udp4(f, "198.18.1.1", "198.19.1.1", 1, 2)).isEqualTo("redirect:3"); // destination rule first
-        assertThat(udp4(f, "198.18.1.1", "198.20.1.1", 1, 2)).isEqualTo("redirect:2"); // source rule first
-        assertThat(udp4(f, "198.18.1.1", "10.0.0.1", 1, 2)).isEqualTo("redirect:2");
-        assertThat(udp4(f, "10.0.0.1", "198.20.1.1", 1, 2)).isEqualTo("drop");
-        assertThat(udp4(f, "10.0.0.1", "10.0.0.2", 1, 2)).isEqualTo("redirect:1");
-        // A candidate with a port: the parse, then both sides in rule order.
-        assertThat(udp4(f, "198.21.1.1", "198.19.1.1", 1, 53)).isEqualTo("redirect:3");
-        assertThat(udp4(f, "198.21.1.1", "10.0.0.1", 1, 53)).isEqualTo("pass");
-        assertThat(udp4(f, "198.21.1.1", "10.0.0.1", 1, 54)).isEqualTo("redirect:1");
-        assertThat(udp4(f, "198.21.1.1", "198.20.1.1", 1, 53)).isEqualTo("drop");
+        // Each case: source, destination, UDP destination port, expected outcome.
+        String[][] cases = {
+            {"198.18.1.1", "198.19.1.1", "2", "redirect:3"}, // the destination's rule comes first
+            {"198.18.1.1", "198.20.1.1", "2", "redirect:2"}, // the source's rule comes first
+            {"198.18.1.1", "10.0.0.1", "2", "redirect:2"},
+            {"10.0.0.1", "198.20.1.1", "2", "drop"},
+            {"10.0.0.1", "10.0.0.2", "2", "redirect:1"},
+            // A candidate with a port: the parse, then both sides in rule order.
+            {"198.21.1.1", "198.19.1.1", "53", "redirect:3"},
+            {"198.21.1.1", "10.0.0.1", "53", "pass"},
+            {"198.21.1.1", "10.0.0.1", "54", "redirect:1"},
+            {"198.21.1.1", "198.20.1.1", "53", "drop"},
+        };
+        for (String[] c : cases) {
+            assertThat(udp4(f, c[0], c[1], 1, Integer.parseInt(c[2]))).as(String.join(" ", c)).isEqualTo(c[3]);
+        }
         // A rule of ports alone is checked for every packet: no lookup by address first.
         assertThat(((AclFilter) acl("drop src=198.18.0.0/16", "pass dport=53")).looksUpIpv4ByAddress()).isFalse();
     }
