@@ -106,8 +106,8 @@ final class Snapshots {
             if (!p.everHadEntry(k)) {
                 continue;
             }
-            enqueue.addObject().put("cpu", k).put("enqueued", p.target(k, Redirector.ENQUEUED)).put("drops", p.target(k, Redirector.DROPS))
-                    .put("bulk_calls", p.target(k, Redirector.BULK_CALLS)).put("ring_used", p.ringUsed(k))
+            enqueue.addObject().put("cpu", k).put("enqueued", p.target(k, Redirector.ENQUEUED))
+                    .put("drops", p.target(k, Redirector.DROPS)).put("bulk_calls", p.target(k, Redirector.BULK_CALLS)).put("ring_used", p.ringUsed(k))
                     .put("ring_capacity", p.ringCapacity(k));
             ObjectNode c = consumers.addObject().put("cpu", k);
             for (ConsumerCounter cc : ConsumerCounter.ALL) {

@@ -1,10 +1,14 @@
 package io.cpumapd.dpdk;
 
+import com.sun.security.auth.module.UnixSystem;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -184,14 +188,14 @@ public final class Eal implements AutoCloseable {
             return;
         }
         String base = System.getenv("XDG_RUNTIME_DIR");
-        java.nio.file.Path dir = (new com.sun.security.auth.module.UnixSystem().getUid() == 0 || base == null
-                ? java.nio.file.Path.of("/var/run/dpdk") : java.nio.file.Path.of(base, "dpdk")).resolve(prefix);
-        try (var files = java.nio.file.Files.list(dir)) {
-            for (java.nio.file.Path f : files.toList()) {
-                java.nio.file.Files.deleteIfExists(f);
+        Path dir = (new UnixSystem().getUid() == 0 || base == null ? Path.of("/var/run/dpdk")
+                : Path.of(base, "dpdk")).resolve(prefix);
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
             }
-            java.nio.file.Files.deleteIfExists(dir);
-        } catch (java.io.IOException e) {
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
             // Not there (never created) or not ours to remove: nothing to clean.
         }
     }

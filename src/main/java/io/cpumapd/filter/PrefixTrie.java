@@ -78,14 +78,15 @@ final class PrefixTrie {
     }
 
     /**
-     * The candidate rules for the address {@code hi:lo} (IPv4 in the top 32 bits of hi), coded:
+     * The candidate rules for the address {@code hi:lo} in a trie without the IPv4 range form (IPv6;
+     * an IPv4 trie answers through {@link #find4}), coded:
      * {@link #MISS} when there are none; a rule index (&ge; 0) when the first candidate is a rule the
      * builder's {@code decidesAlone} accepted, so no other candidate of this trie can matter;
      * {@link #CHECK} plus a rule index when that rule is the only candidate and needs its conditions
      * checked; else the complement of a list id, whose rules (ascending) {@link #list} gives.
      */
     int find(long hi, long lo) {
-        return ranges != null ? (int) (find4((int) (hi >>> 32)) >>> 32) : codes[walk(hi, lo)];
+        return codes[walk(hi, lo)];
     }
 
     /**

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.agrona.concurrent.AgentRunner;
@@ -59,7 +60,7 @@ public final class Pipeline implements AutoCloseable {
     private final TxLanes lanes;
     private final PipelineTotals totals;
     private final IntFunction<Delivery> deliveries;
-    private final java.util.concurrent.atomic.AtomicLongArray hadEntry;
+    private final AtomicLongArray hadEntry;
     private volatile boolean rxStarted;
     private boolean rxStopped;
     private boolean closed;
@@ -67,7 +68,7 @@ public final class Pipeline implements AutoCloseable {
     private Pipeline(PipelineSpec spec, IntFunction<PacketFilter> filterPerWorker, IntFunction<Delivery> deliveries) {
         this.spec = spec;
         this.deliveries = deliveries;
-        this.hadEntry = new java.util.concurrent.atomic.AtomicLongArray(spec.maxEntries());
+        this.hadEntry = new AtomicLongArray(spec.maxEntries());
         IdleStrategies.byName(spec.idle(), () -> { });
         int workerCount = spec.workers().size();
         pool = Mempool.create(spec.poolName(), spec.mbufs(), spec.mempoolCache(), spec.dataRoom());

@@ -130,7 +130,8 @@ public final class AclRxBench {
                         Thread.sleep(100); // the swap lands at the next poll; let the caches settle
                         long rx0 = p.rx(0, RxCounter.RX);
                         long drops0 = p.target(1, Redirector.DROPS);
-                        long busy0 = p.consumer(1, ConsumerCounter.BUSY_NS), idle0 = p.consumer(1, ConsumerCounter.IDLE_NS);
+                        long busy0 = p.consumer(1, ConsumerCounter.BUSY_NS);
+                        long idle0 = p.consumer(1, ConsumerCounter.IDLE_NS);
                         long t0 = System.nanoTime();
                         Thread.sleep((long) ((round < 0 ? 0.3 : secondsPerRound) * 1000));
                         long rx1 = p.rx(0, RxCounter.RX);
@@ -142,9 +143,11 @@ public final class AclRxBench {
                             out.get(e.getKey())[round] = (rx1 - rx0) * 1e3 / (t1 - t0);
                             // Redirects the full cpumap queue refused: the consumer fell behind, and the
                             // RX worker frees those frames itself (a round unlike the others).
-                            System.err.printf("%-13s round %d: %.2f Mpps, queue-full drops %.1f%%, consumer busy %.0f%%%n",
+                            System.err.printf(
+                                    "%-13s round %d: %.2f Mpps, queue-full drops %.1f%%, consumer busy %.0f%%%n",
                                     e.getKey(), round, out.get(e.getKey())[round],
-                                    100.0 * (drops1 - drops0) / Math.max(1, rx1 - rx0), 100.0 * busy / Math.max(1, busy + idle));
+                                    100.0 * (drops1 - drops0) / Math.max(1, rx1 - rx0),
+                                    100.0 * busy / Math.max(1, busy + idle));
                         }
                     }
                 }
