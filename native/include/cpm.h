@@ -69,6 +69,15 @@ uint16_t cpm_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uin
 int cpm_port_setup(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t nb_rxd,
                    uint16_t nb_txd, struct rte_mempool *mp);
 
+/* As cpm_port_setup, with an MTU (0: the driver's), scattered RX when a frame of that MTU does not
+ * fit one data room (-EMSGSIZE when the driver cannot scatter), multi-segment TX when offered. */
+int cpm_port_setup_mtu(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t nb_rxd,
+		       uint16_t nb_txd, struct rte_mempool *mp, uint16_t mtu);
+
+/* out[0] tx_offload_capa, out[1] rx_offload_capa, out[2] max_rx_pktlen, out[3] max_mtu,
+ * out[4] min_mtu, out[5] tx nb_seg_max, out[6] current MTU. */
+int cpm_port_caps(uint16_t port, int64_t out[7]);
+
 /* Port facts: out[0] max_rx_queues, out[1] max_tx_queues, out[2] numa socket (-1 unknown),
  * out[3] flow_type_rss_offloads != 0, out[4] mtu; driver name copied into drv (NUL-terminated). */
 int cpm_port_info(uint16_t port, int64_t out[5], char *drv, unsigned int drv_len);

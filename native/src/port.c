@@ -110,3 +110,103 @@ int cpm_port_link(uint16_t port, uint32_t out[4])
 	out[3] = link.link_autoneg;
 	return 0;
 }
+
+/*
+ * What the return path and jumbo frames need to know of a port: out[0] tx_offload_capa,
+ * out[1] rx_offload_capa, out[2] max_rx_pktlen, out[3] max_mtu, out[4] min_mtu,
+ * out[5] tx_desc_lim.nb_seg_max (0 when the driver gives none), out[6] current MTU.
+ */
+int cpm_port_caps(uint16_t port, int64_t out[7])
+{
+	struct rte_eth_dev_info info;
+	uint16_t mtu = 0;
+	int ret;
+
+	ret = rte_eth_dev_info_get(port, &info);
+	if (ret != 0)
+		return ret;
+	rte_eth_dev_get_mtu(port, &mtu);
+	out[0] = (int64_t)info.tx_offload_capa;
+	out[1] = (int64_t)info.rx_offload_capa;
+	out[2] = info.max_rx_pktlen;
+	out[3] = info.max_mtu;
+	out[4] = info.min_mtu;
+	out[5] = info.tx_desc_lim.nb_seg_max;
+	out[6] = mtu;
+	return 0;
+}
+
+/*
+ * cpm_port_setup with an MTU (0 keeps the driver's) and the offloads big frames need: scattered RX
+ * when one data room cannot hold a frame of that MTU and the driver offers it, multi-segment TX
+ * whenever offered. Returns -EMSGSIZE when a frame of that MTU fits neither one data room nor a
+ * scattered receive.
+ */
+int cpm_port_setup_mtu(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t nb_rxd,
+		       uint16_t nb_txd, struct rte_mempool *mp, uint16_t mtu)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	struct rte_eth_rxconf rxconf;
+	struct rte_eth_txconf txconf;
+	uint32_t room, frame;
+	int ret, socket;
+	uint16_t q;
+
+	if (!rte_eth_dev_is_valid_port(port))
+		return -ENODEV;
+	ret = rte_eth_dev_info_get(port, &info);
+	if (ret != 0)
+		return ret;
+	if (nb_rxq > info.max_rx_queues || nb_txq > info.max_tx_queues)
+		return -EINVAL;
+
+	memset(&conf, 0, sizeof(conf));
+	if (nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+	}
+	room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	if (mtu != 0) {
+		conf.rxmode.mtu = mtu;
+		frame = mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN;
+		if (frame > room) {
+			if (!(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
+				return -EMSGSIZE;
+			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+		}
+	}
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	ret = rte_eth_dev_configure(port, nb_rxq, nb_txq, &conf);
+	if (ret != 0)
+		return ret;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
+	if (ret != 0)
+		return ret;
+
+	socket = rte_eth_dev_socket_id(port);
+	if (socket < 0)
+		socket = SOCKET_ID_ANY;
+	rxconf = info.default_rxconf;
+	rxconf.offloads = conf.rxmode.offloads;
+	for (q = 0; q < nb_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(port, q, nb_rxd, socket, &rxconf, mp);
+		if (ret != 0)
+			return ret;
+	}
+	txconf = info.default_txconf;
+	txconf.offloads = conf.txmode.offloads;
+	for (q = 0; q < nb_txq; q++) {
+		ret = rte_eth_tx_queue_setup(port, q, nb_txd, socket, &txconf);
+		if (ret != 0)
+			return ret;
+	}
+	if (mtu != 0) {
+		ret = rte_eth_dev_set_mtu(port, mtu);
+		if (ret != 0 && ret != -ENOTSUP)
+			return ret;
+	}
+	return 0;
+}

@@ -24,6 +24,7 @@ public final class Mbuf {
     private static final long OFF_VLAN_TCI = Native.constantU32("cpm_mbuf_off_vlan_tci");
     private static final long OFF_HASH_RSS = Native.constantU32("cpm_mbuf_off_hash_rss");
     private static final long OFF_BUF_LEN = Native.constantU32("cpm_mbuf_off_buf_len");
+    private static final long OFF_NEXT = Native.constantU32("cpm_mbuf_off_next");
 
     /**
      * cpumapd's metadata, in the mempool's private area right after {@code struct rte_mbuf} (every
@@ -146,11 +147,44 @@ public final class Mbuf {
 
     /**
      * Moves the start of data by {@code delta} bytes (negative grows into the headroom, like
-     * {@code bpf_xdp_adjust_head}) and fixes both lengths; single-segment mbufs only.
+     * {@code bpf_xdp_adjust_head}) and fixes both lengths; the change stays inside the first segment.
      */
     public static void adjustHead(long m, int delta) {
         M.set(U16, m + OFF_DATA_OFF, (short) (dataOffset(m) + delta));
-        setLength(m, dataLength(m) - delta);
+        M.set(U16, m + OFF_DATA_LEN, (short) (dataLength(m) - delta));
+        M.set(U32, m + OFF_PKT_LEN, packetLength(m) - delta);
+    }
+
+    /** The next segment of a chain, 0 after the last. */
+    public static long next(long m) {
+        return M.get(U64, m + OFF_NEXT);
+    }
+
+    /** Address where the data room starts: {@code buf_addr + RTE_PKTMBUF_HEADROOM} for a fresh mbuf. */
+    public static long bufferAddress(long m) {
+        return M.get(U64, m + OFF_BUF_ADDR);
+    }
+
+    // Building chains (the return path's segmentation): each setter writes one field.
+
+    public static void setNext(long m, long next) {
+        M.set(U64, m + OFF_NEXT, next);
+    }
+
+    public static void setDataLength(long m, int length) {
+        M.set(U16, m + OFF_DATA_LEN, (short) length);
+    }
+
+    public static void setPacketLength(long m, int length) {
+        M.set(U32, m + OFF_PKT_LEN, length);
+    }
+
+    public static void setSegments(long m, int segments) {
+        M.set(U16, m + OFF_NB_SEGS, (short) segments);
+    }
+
+    public static void setPort(long m, int port) {
+        M.set(U16, m + OFF_PORT, (short) port);
     }
 
     /** Sets data_len and pkt_len of a single-segment mbuf. */

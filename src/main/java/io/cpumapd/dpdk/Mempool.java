@@ -28,12 +28,14 @@ public final class Mempool implements AutoCloseable {
     private final String name;
     private final long address;
     private final int size;
+    private final int dataRoom;
     private boolean closed;
 
-    private Mempool(String name, long address) {
+    private Mempool(String name, long address, int dataRoom) {
         this.name = name;
         this.address = address;
         this.size = call(SIZE, address);
+        this.dataRoom = dataRoom;
     }
 
     /**
@@ -52,7 +54,7 @@ public final class Mempool implements AutoCloseable {
                 throw Errno.fromRteErrno("rte_pktmbuf_pool_create(" + name + ", n=" + count + ", cache="
                         + cacheSize + ", data_room=" + dataRoom + ")");
             }
-            return new Mempool(name, mp.address());
+            return new Mempool(name, mp.address(), dataRoom);
         } catch (DpdkException e) {
             throw e;
         } catch (Throwable t) {
@@ -67,6 +69,16 @@ public final class Mempool implements AutoCloseable {
     /** The {@code struct rte_mempool *}. */
     public long address() {
         return address;
+    }
+
+    /** Bytes of each mbuf's buffer, headroom included. */
+    public int dataRoom() {
+        return dataRoom;
+    }
+
+    /** Packet bytes one mbuf holds: the data room less the headroom. */
+    public int segmentRoom() {
+        return dataRoom - Mbuf.HEADROOM;
     }
 
     public int size() {

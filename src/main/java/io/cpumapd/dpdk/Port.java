@@ -35,6 +35,12 @@ public final class Port {
     private static final MethodHandle STATS_RESET = Native.downcall("rte_eth_stats_reset", PORT_OP);
     private static final MethodHandle MAC = Native.downcall("rte_eth_macaddr_get",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_SHORT, ValueLayout.ADDRESS));
+    private static final MethodHandle SETUP_MTU = Native.downcall("cpm_port_setup_mtu",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT,
+                    ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT, Native.POINTER,
+                    ValueLayout.JAVA_SHORT));
+    private static final MethodHandle CAPS = Native.downcall("cpm_port_caps",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_SHORT, ValueLayout.ADDRESS));
     private static final MethodHandle INFO = Native.downcall("cpm_port_info",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_SHORT, ValueLayout.ADDRESS,
                     ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
@@ -116,6 +122,50 @@ public final class Port {
                 }
             }
             Errno.check(ret, op("configure rxq=" + rxQueues + " txq=" + txQueues));
+        } catch (DpdkException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * {@link #configure(int, int, int, int, Mempool)} with an MTU applied to the port (0 keeps the
+     * driver's), scattered RX when a frame of that MTU does not fit one mbuf, multi-segment TX when
+     * the driver has it.
+     */
+    public void configure(int rxQueues, int txQueues, int rxDescriptors, int txDescriptors, Mempool pool, int mtu) {
+        try {
+            int ret = (int) SETUP_MTU.invokeExact(id, (short) rxQueues, (short) txQueues, (short) rxDescriptors,
+                    (short) txDescriptors, pool.address(), (short) mtu);
+            if (ret == -Errno.EMSGSIZE) {
+                throw new DpdkException(op("configure mtu=" + mtu), Errno.EMSGSIZE, "a frame of MTU " + mtu
+                        + " does not fit one mbuf of " + pool.segmentRoom() + " bytes, and driver " + info().driver()
+                        + " cannot receive scattered frames");
+            }
+            if (ret == -Errno.EINVAL) {
+                PortInfo info = info();
+                if (rxQueues > info.maxRxQueues() || txQueues > info.maxTxQueues()) {
+                    throw new DpdkException(op("configure"), Errno.EINVAL, "asked " + rxQueues + " rx / " + txQueues
+                            + " tx queues, driver " + info.driver() + " has at most " + info.maxRxQueues() + " / "
+                            + info.maxTxQueues());
+                }
+            }
+            Errno.check(ret, op("configure rxq=" + rxQueues + " txq=" + txQueues + " mtu=" + mtu));
+        } catch (DpdkException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Offloads and frame limits of the driver, and the port's MTU now. */
+    public Caps caps() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_LONG, 7);
+            Errno.check((int) CAPS.invokeExact(id, out), op("caps"));
+            long[] v = out.toArray(ValueLayout.JAVA_LONG);
+            return new Caps(v[0], v[1], (int) v[2], (int) v[3], (int) v[4], (int) v[5], (int) v[6]);
         } catch (DpdkException e) {
             throw e;
         } catch (Throwable t) {
@@ -251,6 +301,23 @@ public final class Port {
 
     /** Link state; speed in Mbps (0 when unknown, as for virtual devices). */
     public record Link(long speedMbps, boolean up, boolean fullDuplex, boolean autoneg) {
+    }
+
+    /** @param txSegmentsMax 0 when the driver states no limit */
+    public record Caps(long txOffloads, long rxOffloads, int maxRxPacketBytes, int maxMtu, int minMtu,
+            int txSegmentsMax, int mtu) {
+        /** RTE_ETH_TX_OFFLOAD_MULTI_SEGS. */
+        public static final long TX_MULTI_SEGS = 1L << 15;
+        /** RTE_ETH_RX_OFFLOAD_SCATTER. */
+        public static final long RX_SCATTER = 1L << 13;
+
+        public boolean multiSegmentTx() {
+            return (txOffloads & TX_MULTI_SEGS) != 0;
+        }
+
+        public boolean scatteredRx() {
+            return (rxOffloads & RX_SCATTER) != 0;
+        }
     }
 
     public record PortInfo(String driver, int maxRxQueues, int maxTxQueues, int socket, boolean rss, int mtu) {

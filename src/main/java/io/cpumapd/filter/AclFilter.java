@@ -157,7 +157,7 @@ final class AclFilter implements PacketFilter {
 
     @Override
     public Verdict filter(Packet packet) {
-        if (ipv4ByAddress && packet.length() >= UNTAGGED_IPV4_ADDRESSES_END) {
+        if (ipv4ByAddress && packet.headLength() >= UNTAGGED_IPV4_ADDRESSES_END) {
             // An untagged IPv4 frame needs nothing but its addresses when the rules that decide are
             // plain prefixes, or none is: no header parse. A blocklist's /16 direct answer first.
             long base = packet.dataAddress();
@@ -263,7 +263,7 @@ final class AclFilter implements PacketFilter {
 
     private void load(Packet packet) {
         Headers h = headers;
-        h.parse(packet.dataAddress(), packet.length());
+        h.parse(packet.dataAddress(), packet.headLength());
         long base = h.dataAddress();
         pktFamily = 0;
         int words = h.addressLength() / 4; // source then destination, adjacent: 8 or 32 bytes

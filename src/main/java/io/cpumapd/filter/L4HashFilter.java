@@ -20,7 +20,7 @@ final class L4HashFilter implements PacketFilter {
 
     @Override
     public Verdict filter(Packet packet) {
-        if (!headers.parse(packet.dataAddress(), packet.length())) {
+        if (!headers.parse(packet.dataAddress(), packet.headLength())) {
             return Verdict.PASS;
         }
         return packet.redirect(keyFor(headers, targets.keys()));

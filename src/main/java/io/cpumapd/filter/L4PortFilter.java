@@ -22,7 +22,7 @@ final class L4PortFilter implements PacketFilter {
 
     @Override
     public Verdict filter(Packet packet) {
-        if (!headers.parse(packet.dataAddress(), packet.length())) {
+        if (!headers.parse(packet.dataAddress(), packet.headLength())) {
             return Verdict.PASS;
         }
         int port = source ? headers.srcPort() : headers.dstPort();

@@ -38,7 +38,7 @@ final class L4ProtoFilter implements PacketFilter {
 
     @Override
     public Verdict filter(Packet packet) {
-        if (!headers.parse(packet.dataAddress(), packet.length())) {
+        if (!headers.parse(packet.dataAddress(), packet.headLength())) {
             return Verdict.PASS;
         }
         int protocol = headers.l4Protocol();

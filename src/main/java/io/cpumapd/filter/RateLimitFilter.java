@@ -55,7 +55,7 @@ final class RateLimitFilter implements PacketFilter, CountedFilter {
     @Override
     public Verdict filter(Packet packet) {
         Headers h = headers;
-        h.parse(packet.dataAddress(), packet.length());
+        h.parse(packet.dataAddress(), packet.headLength());
         int addressBytes = h.addressLength();
         if (addressBytes == 0) {
             return then.filter(packet);

@@ -24,7 +24,7 @@ final class TouchFilter implements PacketFilter {
 
     @Override
     public Verdict filter(Packet packet) {
-        if (packet.length() < Headers.ETHER_HEADER_BYTES) {
+        if (packet.headLength() < Headers.ETHER_HEADER_BYTES) {
             return Verdict.ABORTED;
         }
         int type = Short.toUnsignedInt(Native.ALL.get(U16, packet.dataAddress() + 12));

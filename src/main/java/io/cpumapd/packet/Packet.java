@@ -1,6 +1,7 @@
 package io.cpumapd.packet;
 
 import io.cpumapd.dpdk.Mbuf;
+import io.cpumapd.dpdk.MbufChain;
 import io.cpumapd.dpdk.Native;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -10,6 +11,10 @@ import java.nio.ByteOrder;
  * The XDP context as a flyweight over one mbuf: bounds-checked big-endian access to the bytes in
  * place, RX metadata, head / tail adjustment, a metadata area that travels with the packet to the
  * consumer and into the SkBuff, and the redirect target. One instance per worker, rewrapped per packet.
+ *
+ * <p>A packet may span a chain of mbufs (a jumbo frame in 2 KiB data rooms): {@link #length()} is
+ * the whole frame. Reads and writes inside the first segment ({@link #headLength()} bytes at
+ * {@link #dataAddress()}) are direct; beyond it they walk the chain, so nothing is truncated.
  */
 public final class Packet {
     /** Redirect target kinds. */
@@ -27,6 +32,7 @@ public final class Packet {
     private long mbuf;
     private long data;
     private int length;
+    private int headLength;
     private int queue;
     private int mark;
     private int userValue;
@@ -43,7 +49,8 @@ public final class Packet {
     public void wrap(long mbuf) {
         this.mbuf = mbuf;
         this.data = Mbuf.dataAddress(mbuf);
-        this.length = Mbuf.dataLength(mbuf);
+        this.headLength = Mbuf.dataLength(mbuf);
+        this.length = Mbuf.packetLength(mbuf);
         this.metaRead = false;
         this.metaDirty = false;
         this.targetKind = TARGET_NONE;
@@ -67,7 +74,8 @@ public final class Packet {
     public void wrapReceived(long mbuf, int queue, long timestampNs) {
         this.mbuf = mbuf;
         this.data = Mbuf.dataAddress(mbuf);
-        this.length = Mbuf.dataLength(mbuf);
+        this.headLength = Mbuf.dataLength(mbuf);
+        this.length = Mbuf.packetLength(mbuf);
         this.queue = queue;
         this.mark = 0;
         this.userValue = 0;
@@ -94,13 +102,24 @@ public final class Packet {
         return mbuf;
     }
 
-    /** Address of the first byte, for parsers that read in place (see {@code Headers}). */
+    /** Address of the first byte, for parsers that read in place (see {@code Headers}): {@link #headLength()} bytes. */
     public long dataAddress() {
         return data;
     }
 
+    /** Bytes of the whole frame, every segment. */
     public int length() {
         return length;
+    }
+
+    /** Bytes readable in place at {@link #dataAddress()}: the first segment (all of a frame that fits one mbuf). */
+    public int headLength() {
+        return headLength;
+    }
+
+    /** Whether the frame spans more than one mbuf. */
+    public boolean isChained() {
+        return headLength != length;
     }
 
     public int port() {
@@ -156,42 +175,99 @@ public final class Packet {
         return data + offset;
     }
 
+    /** Whether {@code size} bytes at {@code offset} lie in the first segment: the direct case. */
+    private boolean inHead(int offset, int size) {
+        return offset >= 0 && offset <= headLength - size;
+    }
+
+    /** Big-endian value of {@code size} bytes at {@code offset} across segments: the slow path. */
+    private long chainGet(int offset, int size) {
+        at(offset, size);
+        long v = 0;
+        for (int i = 0; i < size; i++) {
+            v = v << 8 | MbufChain.getU8(mbuf, offset + i);
+        }
+        return v;
+    }
+
+    private void chainSet(int offset, int size, long value) {
+        at(offset, size);
+        for (int i = 0; i < size; i++) {
+            MbufChain.setU8(mbuf, offset + i, (int) (value >>> (8 * (size - 1 - i))));
+        }
+    }
+
     public int getU8(int offset) {
-        return Byte.toUnsignedInt(M.get(ValueLayout.JAVA_BYTE, at(offset, 1)));
+        if (inHead(offset, 1)) {
+            return Byte.toUnsignedInt(M.get(ValueLayout.JAVA_BYTE, data + offset));
+        }
+        return (int) chainGet(offset, 1);
     }
 
     public int getU16(int offset) {
-        return Short.toUnsignedInt(M.get(U16, at(offset, 2)));
+        if (inHead(offset, 2)) {
+            return Short.toUnsignedInt(M.get(U16, data + offset));
+        }
+        return (int) chainGet(offset, 2);
     }
 
     /** Big-endian 32 bits (as an int; use {@link Integer#toUnsignedLong} for the unsigned value). */
     public int getU32(int offset) {
-        return M.get(U32, at(offset, 4));
+        if (inHead(offset, 4)) {
+            return M.get(U32, data + offset);
+        }
+        return (int) chainGet(offset, 4);
     }
 
     public long getU64(int offset) {
-        return M.get(U64, at(offset, 8));
+        if (inHead(offset, 8)) {
+            return M.get(U64, data + offset);
+        }
+        return chainGet(offset, 8);
     }
 
     public void setU8(int offset, int value) {
-        M.set(ValueLayout.JAVA_BYTE, at(offset, 1), (byte) value);
+        if (inHead(offset, 1)) {
+            M.set(ValueLayout.JAVA_BYTE, data + offset, (byte) value);
+        } else {
+            chainSet(offset, 1, value);
+        }
     }
 
     public void setU16(int offset, int value) {
-        M.set(U16, at(offset, 2), (short) value);
+        if (inHead(offset, 2)) {
+            M.set(U16, data + offset, (short) value);
+        } else {
+            chainSet(offset, 2, value);
+        }
     }
 
     public void setU32(int offset, int value) {
-        M.set(U32, at(offset, 4), value);
+        if (inHead(offset, 4)) {
+            M.set(U32, data + offset, value);
+        } else {
+            chainSet(offset, 4, value);
+        }
     }
 
     public void setU64(int offset, long value) {
-        M.set(U64, at(offset, 8), value);
+        if (inHead(offset, 8)) {
+            M.set(U64, data + offset, value);
+        } else {
+            chainSet(offset, 8, value);
+        }
     }
 
     /** Copies {@code len} bytes at {@code offset} into {@code dst} (control paths and tests). */
     public void copyTo(int offset, byte[] dst, int dstOffset, int len) {
-        MemorySegment.copy(M, ValueLayout.JAVA_BYTE, at(offset, len), dst, dstOffset, len);
+        if (inHead(offset, len)) {
+            MemorySegment.copy(M, ValueLayout.JAVA_BYTE, data + offset, dst, dstOffset, len);
+            return;
+        }
+        at(offset, len);
+        for (int i = 0; i < len; i++) {
+            dst[dstOffset + i] = (byte) MbufChain.getU8(mbuf, offset + i);
+        }
     }
 
     /**
@@ -201,20 +277,25 @@ public final class Packet {
      */
     public boolean adjustHead(int delta) {
         int headroom = Mbuf.dataOffset(mbuf);
-        if (delta < -headroom || length - delta < 14) {
+        if (delta < -headroom || headLength - delta < 14) {
             return false;
         }
         Mbuf.adjustHead(mbuf, delta);
         data += delta;
         length -= delta;
+        headLength -= delta;
         return true;
     }
 
-    /** {@code bpf_xdp_adjust_tail}: grows into the tailroom or shrinks; false when impossible. */
+    /**
+     * {@code bpf_xdp_adjust_tail}: grows into the tailroom or shrinks; false when impossible, and
+     * for a chained frame (its tail is in another segment).
+     */
     public boolean adjustTail(int delta) {
-        if (delta > Mbuf.tailroom(mbuf) || length + delta < 14) {
+        if (isChained() || delta > Mbuf.tailroom(mbuf) || length + delta < 14) {
             return false;
         }
+        headLength += delta;
         length += delta;
         Mbuf.setLength(mbuf, length);
         return true;

@@ -50,11 +50,18 @@ public final class SkBuffBuilder {
         return deviceMac;
     }
 
-    /** Fills {@code skb} from mbuf {@code m}: its data, RX metadata and cpumapd's metadata area. */
+    /**
+     * Fills {@code skb} from mbuf {@code m}: its data, RX metadata and cpumapd's metadata area. The
+     * headers are parsed in the first segment; the SkBuff's length is the whole chain's.
+     */
     public boolean build(SkBuff skb, long m) {
-        return build(skb, m, Mbuf.dataAddress(m), Mbuf.dataLength(m), Mbuf.port(m), Mbuf.queue(m),
+        if (!build(skb, m, Mbuf.dataAddress(m), Mbuf.dataLength(m), Mbuf.port(m), Mbuf.queue(m),
                 Mbuf.rssHash(m), Mbuf.olFlags(m), Mbuf.vlanTci(m), Mbuf.mark(m), Mbuf.userValue(m),
-                Mbuf.timestampNs(m));
+                Mbuf.timestampNs(m))) {
+            return false;
+        }
+        skb.lengthBytes = Mbuf.packetLength(m);
+        return true;
     }
 
     /**

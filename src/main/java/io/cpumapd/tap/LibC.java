@@ -22,6 +22,7 @@ final class LibC {
     static final int O_NONBLOCK = 0x800;
     static final int O_CLOEXEC = 0x80000;
     static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
     static final int SOCK_DGRAM = 2;
     static final int SOCK_CLOEXEC = 0x80000;
 

@@ -22,6 +22,18 @@ public final class TapDevice implements AutoCloseable {
 
     private static final long TUNSETIFF = 0x400454caL;
     private static final long TUNSETVNETHDRSZ = 0x400454d8L;
+    private static final long TUNSETOFFLOAD = 0x400454d0L;
+    private static final long TUNSETCARRIER = 0x400454e2L;
+
+    /** TUNSETOFFLOAD bits: what the kernel may hand over unfinished (partial checksum, GSO). */
+    public static final int TUN_F_CSUM = 0x01;
+    public static final int TUN_F_TSO4 = 0x02;
+    public static final int TUN_F_TSO6 = 0x04;
+    public static final int TUN_F_TSO_ECN = 0x08;
+    public static final int TUN_F_USO4 = 0x20;
+    public static final int TUN_F_USO6 = 0x40;
+    private static final int OFFLOADS_TCP = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+    private static final int OFFLOADS_ALL = OFFLOADS_TCP | TUN_F_USO4 | TUN_F_USO6;
     private static final long SIOCGIFFLAGS = 0x8913;
     private static final long SIOCSIFFLAGS = 0x8914;
     private static final long SIOCSIFADDR = 0x8916;
@@ -36,14 +48,16 @@ public final class TapDevice implements AutoCloseable {
     private final boolean vnetHdr;
     private final int ifIndex;
     private final byte[] macAddress;
+    private final int offloads;
     private volatile boolean closed;
 
-    private TapDevice(String name, int[] queueFds, boolean vnetHdr, int ifIndex, byte[] macAddress) {
+    private TapDevice(String name, int[] queueFds, boolean vnetHdr, int ifIndex, byte[] macAddress, int offloads) {
         this.name = name;
         this.queueFds = queueFds;
         this.vnetHdr = vnetHdr;
         this.ifIndex = ifIndex;
         this.macAddress = macAddress;
+        this.offloads = offloads;
     }
 
     /**
@@ -66,8 +80,12 @@ public final class TapDevice implements AutoCloseable {
                 MemorySegment size = arena.allocateFrom(ValueLayout.JAVA_INT, VnetHeader.SIZE_BYTES);
                 TapException.check(LibC.ioctl(fds[0], TUNSETVNETHDRSZ, size), "TUNSETVNETHDRSZ", name);
             }
+            int offloads = options.offloads() ? setOffloads(arena, fds[0], name) : 0;
             Configured link = configureLink(arena, name, options);
-            return new TapDevice(name, fds, options.vnetHdr(), link.ifIndex, link.macAddress);
+            if (options.ipv6Address() != null) {
+                addIpv6(arena, name, link.ifIndex, options);
+            }
+            return new TapDevice(name, fds, options.vnetHdr(), link.ifIndex, link.macAddress, offloads);
         } catch (RuntimeException e) {
             closeAll(fds);
             throw e;
@@ -102,6 +120,30 @@ public final class TapDevice implements AutoCloseable {
             IfReq hwaddr = new IfReq(arena, name);
             ioctl(sock, SIOCGIFHWADDR, hwaddr, "SIOCGIFHWADDR", name);
             return new Configured(index.intValue(), hwaddr.hardwareAddress());
+        } finally {
+            LibC.close(sock);
+        }
+    }
+
+    /** Everything this driver can take; kernels before 6.2 refuse USO, so retry without it. */
+    private static int setOffloads(Arena arena, int fd, String name) {
+        int ret = LibC.ioctl(fd, TUNSETOFFLOAD, MemorySegment.ofAddress(OFFLOADS_ALL));
+        if (ret == 0) {
+            return OFFLOADS_ALL;
+        }
+        TapException.check(LibC.ioctl(fd, TUNSETOFFLOAD, MemorySegment.ofAddress(OFFLOADS_TCP)), "TUNSETOFFLOAD", name);
+        return OFFLOADS_TCP;
+    }
+
+    /** {@code struct in6_ifreq} (address, prefix length, ifindex) on an AF_INET6 socket. */
+    private static void addIpv6(Arena arena, String name, int ifIndex, TapOptions options) {
+        int sock = TapException.check(LibC.socket(LibC.AF_INET6, LibC.SOCK_DGRAM, 0), "socket(AF_INET6) for", name);
+        try {
+            MemorySegment req = arena.allocate(24, 4);
+            MemorySegment.copy(options.ipv6Address().getAddress(), 0, req, ValueLayout.JAVA_BYTE, 0, 16);
+            req.set(ValueLayout.JAVA_INT, 16, options.ipv6PrefixLength());
+            req.set(ValueLayout.JAVA_INT, 20, ifIndex);
+            TapException.check(LibC.ioctl(sock, SIOCSIFADDR, req), "SIOCSIFADDR (IPv6)", name);
         } finally {
             LibC.close(sock);
         }
@@ -172,6 +214,22 @@ public final class TapDevice implements AutoCloseable {
 
     public boolean vnetHdr() {
         return vnetHdr;
+    }
+
+    /** The TUNSETOFFLOAD bits the kernel accepted ({@link #TUN_F_CSUM}, ...), 0 without offloads. */
+    public int offloads() {
+        return offloads;
+    }
+
+    /**
+     * Sets the link's carrier (TUNSETCARRIER): the kernel sees the TAP's link go down and up with
+     * the port's, as it would a NIC's. Control path.
+     */
+    public void carrier(boolean up) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocateFrom(ValueLayout.JAVA_INT, up ? 1 : 0);
+            TapException.check(LibC.ioctl(fd(0), TUNSETCARRIER, value), "TUNSETCARRIER", name);
+        }
     }
 
     /** Bytes of {@link VnetHeader} in front of every frame: 12, or 0 without vnet_hdr. */

@@ -1,5 +1,6 @@
 package io.cpumapd.tap;
 
+import io.cpumapd.dpdk.Mbuf;
 import io.cpumapd.dpdk.Native;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -10,6 +11,9 @@ import java.lang.invoke.MethodHandle;
 /**
  * Writes frames into one TAP queue in batches: {@link #add} collects up to
  * {@code batchCapacity} frames, {@link #flush} hands them to the kernel with one native call.
+ * Each frame is one writev of an iovec list (the vnet header, then the frame's pieces): a chained
+ * mbuf goes in whole with an iovec per segment, and a frame can be put together from slices of
+ * several buffers ({@link #beginFrame}, {@link #addSlice}, {@link #endFrame}), as GRO will.
  * <p>
  * One injector per consumer thread and queue; it is not thread-safe, except its
  * {@link #counters()}, which any thread may read. Neither {@code add} nor {@code flush}
@@ -21,28 +25,33 @@ import java.lang.invoke.MethodHandle;
  * counted, not retried.
  */
 public final class TapInjector implements AutoCloseable {
+    /** Most iovecs one frame may take (a 64 KiB frame in 2 KiB segments is 33, plus the header). */
+    public static final int MAX_IOV_PER_FRAME = 65;
+
     // Critical: a batch of non-blocking writes is short and never calls back into Java.
-    private static final MethodHandle WRITE_BATCH = Native.criticalDowncall("cpm_tap_write_batch",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, Native.POINTER, ValueLayout.JAVA_INT,
-                    Native.POINTER, Native.POINTER, ValueLayout.JAVA_INT, Native.POINTER));
+    private static final MethodHandle WRITEV_BATCH = Native.criticalDowncall("cpm_tap_writev_batch",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, Native.POINTER, Native.POINTER,
+                    ValueLayout.JAVA_INT, Native.POINTER));
+    private static final long IOV_BYTES = 16; // struct iovec on LP64: base, len
 
     private final int fd;
     private final int hdrLenBytes;
     private final int batchCapacity;
+    private final int iovCapacity;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment hdrAddresses;
-    private final MemorySegment dataAddresses;
-    private final MemorySegment dataLengths;
+    private final MemorySegment iov;
+    private final MemorySegment iovCounts;
     private final MemorySegment results;
     private final MemorySegment defaultHeader;
     // Native addresses read once: flush passes plain longs, nothing to compute per call.
-    private final long hdrAddressesAddress;
-    private final long dataAddressesAddress;
-    private final long dataLengthsAddress;
+    private final long iovAddress;
+    private final long iovCountsAddress;
     private final long resultsAddress;
     private final long defaultHeaderAddress;
     private final InjectorCounters counters = new InjectorCounters();
     private int count;
+    private int iovUsed;
+    private int frameStart; // iovUsed when the frame being built began
 
     /** Binds to {@code device}'s queue {@code queue}; the device must outlive the injector. */
     public TapInjector(TapDevice device, int queue, int batchCapacity) {
@@ -55,16 +64,21 @@ public final class TapInjector implements AutoCloseable {
         this.fd = device.fd(queue);
         this.hdrLenBytes = device.vnetHdrBytes();
         this.batchCapacity = batchCapacity;
-        hdrAddresses = arena.allocate(ValueLayout.JAVA_LONG, batchCapacity);
-        dataAddresses = arena.allocate(ValueLayout.JAVA_LONG, batchCapacity);
-        dataLengths = arena.allocate(ValueLayout.JAVA_INT, batchCapacity);
+        // Room for a batch of two-piece frames, and always for one frame of the most pieces.
+        this.iovCapacity = 2 * batchCapacity + MAX_IOV_PER_FRAME;
+        iov = arena.allocate(IOV_BYTES * iovCapacity, 8);
+        iovCounts = arena.allocate(ValueLayout.JAVA_INT, batchCapacity);
         results = arena.allocate(ValueLayout.JAVA_INT, batchCapacity);
         defaultHeader = arena.allocate(VnetHeader.SIZE_BYTES, 8); // zeroed: no offload, no GSO
-        hdrAddressesAddress = hdrAddresses.address();
-        dataAddressesAddress = dataAddresses.address();
-        dataLengthsAddress = dataLengths.address();
+        iovAddress = iov.address();
+        iovCountsAddress = iovCounts.address();
         resultsAddress = results.address();
         defaultHeaderAddress = defaultHeader.address();
+    }
+
+    /** Whether a frame of {@code pieces} pieces (segments or slices) fits in the batch now. */
+    public boolean fits(int pieces) {
+        return count < batchCapacity && iovUsed + 1 + pieces <= iovCapacity;
     }
 
     /**
@@ -72,20 +86,62 @@ public final class TapInjector implements AutoCloseable {
      * no vnet_hdr). Returns false, queuing nothing, when the batch is full: flush, then add again.
      */
     public boolean add(long hdrAddress, long dataAddress, int lengthBytes) {
-        int i = count;
-        if (i == batchCapacity) {
+        if (!fits(1)) {
             return false;
         }
-        hdrAddresses.setAtIndex(ValueLayout.JAVA_LONG, i, hdrAddress);
-        dataAddresses.setAtIndex(ValueLayout.JAVA_LONG, i, dataAddress);
-        dataLengths.setAtIndex(ValueLayout.JAVA_INT, i, lengthBytes);
-        count = i + 1;
+        beginFrame(hdrAddress);
+        addSlice(dataAddress, lengthBytes);
+        endFrame();
         return true;
     }
 
     /** {@link #add(long, long, int)} with the injector's {@link #defaultHeader()}. */
     public boolean add(long dataAddress, int lengthBytes) {
         return add(defaultHeaderAddress, dataAddress, lengthBytes);
+    }
+
+    /**
+     * Queues the whole packet in mbuf chain {@code m}, an iovec per segment. Returns false, queuing
+     * nothing, when it does not fit the batch now (flush, then add again) or has more segments
+     * than a frame may take ({@link #MAX_IOV_PER_FRAME}).
+     */
+    public boolean addChain(long hdrAddress, long m) {
+        int segs = Mbuf.segments(m);
+        if (segs >= MAX_IOV_PER_FRAME || !fits(segs)) {
+            return false;
+        }
+        beginFrame(hdrAddress);
+        int left = Mbuf.packetLength(m);
+        for (long seg = m; seg != 0 && left > 0; seg = Mbuf.next(seg)) {
+            int n = Math.min(Mbuf.dataLength(seg), left);
+            addSlice(Mbuf.dataAddress(seg), n);
+            left -= n;
+        }
+        endFrame();
+        return true;
+    }
+
+    /** Starts a frame of pieces; the caller checked {@link #fits} for all of them. */
+    public void beginFrame(long hdrAddress) {
+        frameStart = iovUsed;
+        if (hdrLenBytes != 0) {
+            iov(hdrAddress, hdrLenBytes);
+        }
+    }
+
+    /** Appends {@code lengthBytes} at {@code address} to the frame begun. */
+    public void addSlice(long address, int lengthBytes) {
+        iov(address, lengthBytes);
+    }
+
+    public void endFrame() {
+        iovCounts.setAtIndex(ValueLayout.JAVA_INT, count++, iovUsed - frameStart);
+    }
+
+    private void iov(long base, long length) {
+        long at = IOV_BYTES * iovUsed++;
+        iov.set(ValueLayout.JAVA_LONG, at, base);
+        iov.set(ValueLayout.JAVA_LONG, at + 8, length);
     }
 
     /**
@@ -98,10 +154,10 @@ public final class TapInjector implements AutoCloseable {
             return 0;
         }
         count = 0;
+        iovUsed = 0;
         int written;
         try {
-            written = (int) WRITE_BATCH.invokeExact(fd, hdrAddressesAddress, hdrLenBytes, dataAddressesAddress,
-                    dataLengthsAddress, n, resultsAddress);
+            written = (int) WRITEV_BATCH.invokeExact(fd, iovAddress, iovCountsAddress, n, resultsAddress);
         } catch (Throwable t) {
             throw new AssertionError(t); // the C function cannot throw: only a linkage bug gets here
         }
@@ -146,6 +202,7 @@ public final class TapInjector implements AutoCloseable {
     @Override
     public void close() {
         count = 0; // a flush after close must not hand freed arrays to the kernel
+        iovUsed = 0;
         arena.close();
     }
 }

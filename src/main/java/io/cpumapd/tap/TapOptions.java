@@ -1,6 +1,7 @@
 package io.cpumapd.tap;
 
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -17,9 +18,14 @@ import java.util.Objects;
  * @param vnetHdr          prefix every frame with a 12-byte {@link VnetHeader}
  * @param macAddress       "02:00:00:00:00:01" form, null keeps the random one the kernel picks
  * @param tunDevice        the clone device, {@code /dev/net/tun} unless a container maps it elsewhere
+ * @param ipv6Address      null for none
+ * @param ipv6PrefixLength 1..128, used with {@code ipv6Address}
+ * @param offloads         with {@code vnetHdr}: let the kernel hand over GSO frames with partial checksums
+ *                         (TUNSETOFFLOAD CSUM, TSO4, TSO6, TSO_ECN, and USO4/USO6 where it accepts them)
  */
 public record TapOptions(String name, int queues, int mtuBytes, Inet4Address ipv4Address, int ipv4PrefixLength,
-                         boolean vnetHdr, String macAddress, Path tunDevice) {
+                         boolean vnetHdr, String macAddress, Path tunDevice, Inet6Address ipv6Address,
+                         int ipv6PrefixLength, boolean offloads) {
     /** IFNAMSIZ minus the terminating NUL. */
     public static final int MAX_NAME_BYTES = 15;
     /** The kernel's MAX_TAP_QUEUES. */
@@ -40,6 +46,12 @@ public record TapOptions(String name, int queues, int mtuBytes, Inet4Address ipv
         }
         if (macAddress != null) {
             macBytes(macAddress, name);
+        }
+        if (ipv6Address != null && (ipv6PrefixLength < 1 || ipv6PrefixLength > 128)) {
+            throw new TapException("create", name, "IPv6 prefix length must be 1..128, was " + ipv6PrefixLength);
+        }
+        if (offloads && !vnetHdr) {
+            throw new TapException("create", name, "offloads need vnet_hdr: the vnet header carries them");
         }
     }
 
@@ -100,6 +112,9 @@ public record TapOptions(String name, int queues, int mtuBytes, Inet4Address ipv
         private boolean vnetHdr;
         private String macAddress;
         private Path tunDevice = DEFAULT_TUN_DEVICE;
+        private Inet6Address ipv6Address;
+        private int ipv6PrefixLength;
+        private boolean offloads;
 
         private Builder(String name) {
             this.name = name;
@@ -136,9 +151,24 @@ public record TapOptions(String name, int queues, int mtuBytes, Inet4Address ipv
             return this;
         }
 
+        public Builder ipv6(Inet6Address address, int prefixLength) {
+            this.ipv6Address = address;
+            this.ipv6PrefixLength = prefixLength;
+            return this;
+        }
+
+        /** Implies {@link #vnetHdr(boolean) vnetHdr(true)} when on. */
+        public Builder offloads(boolean offloads) {
+            this.offloads = offloads;
+            if (offloads) {
+                vnetHdr = true;
+            }
+            return this;
+        }
+
         public TapOptions build() {
             return new TapOptions(name, queues, mtuBytes, ipv4Address, ipv4PrefixLength, vnetHdr, macAddress,
-                    tunDevice);
+                    tunDevice, ipv6Address, ipv6PrefixLength, offloads);
         }
     }
 }

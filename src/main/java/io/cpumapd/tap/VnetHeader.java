@@ -27,7 +27,17 @@ public final class VnetHeader {
     public static final int F_NEEDS_CSUM = 1;
     /** The checksums were verified already (by the NIC): the stack skips checking them. */
     public static final int F_DATA_VALID = 2;
+    /** The kernel merged segments (receive side only, never on a TAP read). */
+    public static final int F_RSC_INFO = 4;
     public static final int GSO_NONE = 0;
+    public static final int GSO_TCPV4 = 1;
+    /** Legacy UDP fragmentation offload: never enabled here, so never accepted. */
+    public static final int GSO_UDP = 3;
+    public static final int GSO_TCPV6 = 4;
+    /** UDP segmentation (USO): each segment a datagram of its own. */
+    public static final int GSO_UDP_L4 = 5;
+    /** Or-ed into gso_type: the TCP segments carry ECN (CWR on the first only). */
+    public static final int GSO_ECN = 0x80;
 
     public static final long OFFSET_FLAGS = 0;
     public static final long OFFSET_GSO_TYPE = 1;
@@ -55,6 +65,26 @@ public final class VnetHeader {
 
     public static int flags(MemorySegment segment, long offset) {
         return segment.get(ValueLayout.JAVA_BYTE, offset + OFFSET_FLAGS) & 0xff;
+    }
+
+    public static int gsoType(MemorySegment segment, long offset) {
+        return segment.get(ValueLayout.JAVA_BYTE, offset + OFFSET_GSO_TYPE) & 0xff;
+    }
+
+    public static int hdrLenBytes(MemorySegment segment, long offset) {
+        return Short.toUnsignedInt(segment.get(U16_LE, offset + OFFSET_HDR_LEN));
+    }
+
+    public static int gsoSizeBytes(MemorySegment segment, long offset) {
+        return Short.toUnsignedInt(segment.get(U16_LE, offset + OFFSET_GSO_SIZE));
+    }
+
+    public static int csumStart(MemorySegment segment, long offset) {
+        return Short.toUnsignedInt(segment.get(U16_LE, offset + OFFSET_CSUM_START));
+    }
+
+    public static int csumOffset(MemorySegment segment, long offset) {
+        return Short.toUnsignedInt(segment.get(U16_LE, offset + OFFSET_CSUM_OFFSET));
     }
 
     public static void gsoType(MemorySegment segment, long offset, int gsoType) {

@@ -34,26 +34,26 @@ public final class TapDelivery implements Delivery {
 
     @Override
     public boolean pass(long m) {
-        if (count == pending.capacity()) {
+        int segments = Mbuf.segments(m);
+        if (count == pending.capacity() || !injector.fits(segments)) {
             refused += flush();
         }
         SkBuff skb = skbs.get(count);
         pending.set(count++, m);
-        if (!builder.build(skb, m)) {
-            return false;
+        if (!builder.build(skb, m) || !injector.addChain(skb.vnetHeaderAddress(), m)) {
+            return false; // too short, or more segments than a frame may have: freed with the batch
         }
-        injector.add(skb.vnetHeaderAddress(), skb.dataAddress(), skb.length());
         return true;
     }
 
     @Override
     public boolean passBuilt(long m) {
-        if (count == pending.capacity()) {
+        int segments = Mbuf.segments(m);
+        if (count == pending.capacity() || !injector.fits(segments)) {
             refused += flush();
         }
         pending.set(count++, m);
-        injector.add(Mbuf.vnetHeaderAddress(m), Mbuf.dataAddress(m), Mbuf.dataLength(m));
-        return true;
+        return injector.addChain(Mbuf.vnetHeaderAddress(m), m);
     }
 
     @Override
