@@ -42,6 +42,9 @@ extern const uint32_t cpm_mbuf_off_timestamp_dynfield; /* unused until a PMD reg
 extern const uint32_t cpm_pktmbuf_headroom;
 
 /* ---- mbufs ---- */
+/* rte_pktmbuf_pool_create with the mbufs packed back to back under IOVA as VA (see mbuf.c). */
+struct rte_mempool *cpm_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache_size,
+					    uint16_t priv_size, uint16_t data_room, int socket_id);
 int  cpm_mbuf_alloc_bulk(struct rte_mempool *mp, struct rte_mbuf **mbufs, unsigned int n);
 void cpm_mbuf_free_bulk(struct rte_mbuf **mbufs, unsigned int n);
 void cpm_mbuf_free(struct rte_mbuf *m);
@@ -70,7 +73,7 @@ int cpm_port_setup(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t nb_
                    uint16_t nb_txd, struct rte_mempool *mp);
 
 /* As cpm_port_setup, with an MTU (0: the driver's), scattered RX when a frame of that MTU does not
- * fit one data room (-EMSGSIZE when the driver cannot scatter), multi-segment TX when offered. */
+ * fit one data room and the driver can scatter, multi-segment TX when offered. */
 int cpm_port_setup_mtu(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t nb_rxd,
 		       uint16_t nb_txd, struct rte_mempool *mp, uint16_t mtu);
 

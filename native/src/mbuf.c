@@ -1,5 +1,9 @@
 #include <stddef.h>
+#include <string.h>
+#include <rte_errno.h>
+#include <rte_eal.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
 #include "cpm.h"
 
@@ -49,4 +53,48 @@ unsigned int cpm_mempool_in_use(const struct rte_mempool *mp)
 unsigned int cpm_mempool_size(const struct rte_mempool *mp)
 {
 	return mp->size;
+}
+
+/*
+ * rte_pktmbuf_pool_create, but with the mbufs packed back to back when the EAL runs with IOVA as
+ * VA: net_af_xdp registers the pool as its UMEM assuming populated_size * element size from the
+ * first object covers every mbuf. Without RTE_MEMPOOL_F_NO_IOVA_CONTIG the pool leaves gaps so that
+ * no mbuf crosses a (4 KiB, with --no-huge) page; the mbufs pushed past the UMEM's end are then
+ * invalid fill-ring entries, which the kernel drops one by one until AF_XDP receives nothing.
+ * With IOVA as VA a device sees the virtual layout, so crossing a page costs nothing.
+ * Returns NULL with rte_errno set, as rte_pktmbuf_pool_create does.
+ */
+struct rte_mempool *
+cpm_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache_size,
+			uint16_t priv_size, uint16_t data_room, int socket_id)
+{
+	struct rte_pktmbuf_pool_private priv;
+	struct rte_mempool *mp;
+	unsigned int flags = 0;
+	int ret;
+
+	if (rte_eal_iova_mode() == RTE_IOVA_VA)
+		flags |= RTE_MEMPOOL_F_NO_IOVA_CONTIG;
+	memset(&priv, 0, sizeof(priv));
+	priv.mbuf_data_room_size = data_room;
+	priv.mbuf_priv_size = priv_size;
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + priv_size + data_room,
+				      cache_size, sizeof(priv), socket_id, flags);
+	if (mp == NULL)
+		return NULL;
+	ret = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
+	if (ret != 0) {
+		rte_mempool_free(mp);
+		rte_errno = -ret;
+		return NULL;
+	}
+	rte_pktmbuf_pool_init(mp, &priv);
+	ret = rte_mempool_populate_default(mp);
+	if (ret < 0) {
+		rte_mempool_free(mp);
+		rte_errno = -ret;
+		return NULL;
+	}
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
 }

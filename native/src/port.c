@@ -139,8 +139,7 @@ int cpm_port_caps(uint16_t port, int64_t out[7])
 /*
  * cpm_port_setup with an MTU (0 keeps the driver's) and the offloads big frames need: scattered RX
  * when one data room cannot hold a frame of that MTU and the driver offers it, multi-segment TX
- * whenever offered. Returns -EMSGSIZE when a frame of that MTU fits neither one data room nor a
- * scattered receive.
+ * whenever offered.
  */
 int cpm_port_setup_mtu(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t nb_rxd,
 		       uint16_t nb_txd, struct rte_mempool *mp, uint16_t mtu)
@@ -171,11 +170,10 @@ int cpm_port_setup_mtu(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t
 	if (mtu != 0) {
 		conf.rxmode.mtu = mtu;
 		frame = mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN;
-		if (frame > room) {
-			if (!(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
-				return -EMSGSIZE;
+		/* Drivers that cannot scatter either chain anyway (net_pcap) or drop big frames and
+		 * count them: the caller sees that in caps() and the port's error counters. */
+		if (frame > room && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
 			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-		}
 	}
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;

@@ -41,6 +41,18 @@ public record Config(EalConfig eal, MempoolConfig mempool, List<PortConfig> port
         return ports.stream().filter(p -> p.name().equals(name)).findFirst();
     }
 
+    /** The TAP name of port {@code index}: its own tap.name, else tap.name for the first, else derived. */
+    public String tapName(int index) {
+        PortConfig p = ports.get(index);
+        return p.tap().name() != null ? p.tap().name() : tap.defaultNameOf(index, p.name());
+    }
+
+    /** The MTU of port {@code index} and its TAP: its own, else tap.mtu. */
+    public int mtu(int index) {
+        int own = ports.get(index).mtu();
+        return own != 0 ? own : tap.mtu();
+    }
+
     /** The position of the port called {@code name} in {@link #ports()}, -1 if there is none. */
     public int portIndex(String name) {
         for (int i = 0; i < ports.size(); i++) {

@@ -158,6 +158,16 @@ final class ConfigValidator {
         if (queues != 0 && queues < needed) {
             throw new ConfigException("tap.queues", queues + " is fewer than the " + needed + " cpumapd needs" + why);
         }
+        java.util.Map<String, Integer> names = new java.util.HashMap<>();
+        for (int i = 0; i < config.ports().size(); i++) {
+            String name = config.tapName(i);
+            Integer before = names.putIfAbsent(name, i);
+            if (before != null) {
+                throw new ConfigException("ports[" + i + "].tap.name", "TAP name " + YamlNode.quote(name)
+                        + " is already the TAP of ports[" + before + "] (" + config.ports().get(before).name()
+                        + "): give one of them tap.name");
+            }
+        }
     }
 
     /** A CPU set in the kernel's list format, e.g. {@code 0-3,6}. */

@@ -12,11 +12,11 @@ import java.util.Map;
  * {@link #args()} are already resolved against the configuration file's directory.
  */
 public record PortConfig(String name, String device, String args, int rxQueues, int rxDescriptors,
-        int txDescriptors, boolean promiscuous) {
+        int txDescriptors, boolean promiscuous, int mtu, PortTapConfig tap) {
     public static final int MAX_RX_QUEUES = 64;
     public static final int DEFAULT_DESCRIPTORS = 1024;
     static final List<String> KEYS = List.of("name", "device", "args", "rx_queues", "rx_descriptors",
-            "tx_descriptors", "promiscuous");
+            "tx_descriptors", "promiscuous", "mtu", "tap");
 
     static PortConfig read(YamlNode n, Path baseDir) {
         String name = n.requiredString("name");
@@ -32,7 +32,13 @@ public record PortConfig(String name, String device, String args, int rxQueues, 
         int rxQueues = n.integer("rx_queues", 1, 1, MAX_RX_QUEUES);
         int rxDescriptors = descriptors(n, "rx_descriptors");
         int txDescriptors = descriptors(n, "tx_descriptors");
-        return new PortConfig(name, device, args, rxQueues, rxDescriptors, txDescriptors, n.bool("promiscuous", true));
+        int mtu = n.integer("mtu", 0, 0, 65535);
+        if (mtu != 0 && mtu < 68) {
+            throw new ConfigException(n.path("mtu"), mtu + " is below 68, the least MTU IPv4 allows (0: tap.mtu)");
+        }
+        PortTapConfig tap = n.has("tap") ? PortTapConfig.read(n.mapping("tap", PortTapConfig.KEYS)) : PortTapConfig.NONE;
+        return new PortConfig(name, device, args, rxQueues, rxDescriptors, txDescriptors, n.bool("promiscuous", true),
+                mtu, tap);
     }
 
     /** A PCI device (the EAL probes it with {@code -a}); otherwise a virtual device. */

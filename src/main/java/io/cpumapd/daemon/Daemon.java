@@ -3,6 +3,7 @@ package io.cpumapd.daemon;
 import io.cpumapd.config.Config;
 import io.cpumapd.config.CpuMapEntryConfig;
 import io.cpumapd.config.PortConfig;
+import io.cpumapd.config.PortTapConfig;
 import io.cpumapd.config.QueueRef;
 import io.cpumapd.config.RxWorkerConfig;
 import io.cpumapd.config.TapConfig;
@@ -22,6 +23,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -84,9 +86,12 @@ public final class Daemon implements AutoCloseable {
         for (var e : pipeline.ports().entrySet()) {
             Log.info("port", e.getKey() + " = " + e.getValue() + ", link " + e.getValue().link());
         }
-        if (pipeline.tap() != null) {
-            Log.info("tap", pipeline.tap().name() + ": " + pipeline.tap().queueCount() + " queues, vnet_hdr "
-                    + pipeline.tap().vnetHdr() + (config.tap().address() == null ? "" : ", " + config.tap().address()));
+        for (int i = 0; i < pipeline.taps().size(); i++) {
+            var tap = pipeline.taps().get(i);
+            Log.info("tap", tap.name() + " (port " + pipeline.tapPortNames().get(i) + "): " + tap.queueCount()
+                    + " queues, MTU " + pipeline.mtu(config.portIndex(pipeline.tapPortNames().get(i))) + ", MAC "
+                    + java.util.HexFormat.ofDelimiter(":").formatHex(tap.macAddress()) + ", vnet_hdr " + tap.vnetHdr()
+                    + ", offloads 0x" + Integer.toHexString(tap.offloads()));
         }
         for (CpuMapEntryConfig e : config.cpumap().entries()) {
             try {
@@ -142,9 +147,10 @@ public final class Daemon implements AutoCloseable {
 
     static PipelineSpec spec(Config c) {
         List<PipelineSpec.PortSpec> ports = new ArrayList<>();
-        for (PortConfig p : c.ports()) {
+        for (int i = 0; i < c.ports().size(); i++) {
+            PortConfig p = c.ports().get(i);
             ports.add(new PipelineSpec.PortSpec(p.name(), p.device(), p.rxQueues(),
-                    p.rxDescriptors(), p.txDescriptors(), p.promiscuous()));
+                    p.rxDescriptors(), p.txDescriptors(), p.promiscuous(), c.mtu(i), tapOptions(c, i)));
         }
         List<PipelineSpec.WorkerSpec> workers = new ArrayList<>();
         for (RxWorkerConfig w : c.rxWorkers()) {
@@ -153,22 +159,38 @@ public final class Daemon implements AutoCloseable {
                     w.skbMode()));
         }
         return new PipelineSpec("cpumapd", c.mempool().mbufs(), c.mempool().cache(), c.mempool().dataRoom(), ports,
-                workers, c.cpumap().maxEntries(), c.consumer().batch(), c.consumer().idle(), tapOptions(c));
+                workers, c.cpumap().maxEntries(), c.consumer().batch(), c.consumer().idle(), null);
     }
 
-    private static TapOptions tapOptions(Config c) {
+    /**
+     * The TAP of port {@code index}: the port's own tap settings, else (first port) the top-level
+     * ones; queues, vnet header and offloads always from the top-level section; no MAC means the port's.
+     */
+    static TapOptions tapOptions(Config c, int index) {
         TapConfig t = c.tap();
-        TapOptions.Builder b = TapOptions.builder(t.name()).queues(t.effectiveQueues(c)).mtuBytes(t.mtu())
-                .vnetHdr(t.vnetHdr());
-        if (t.address() != null) {
-            try {
-                b.ipv4((Inet4Address) InetAddress.getByName(t.addressIp()), t.prefixLength());
-            } catch (UnknownHostException e) {
-                throw new IllegalArgumentException("tap.address: " + e.getMessage(), e);
+        PortTapConfig own = c.ports().get(index).tap();
+        boolean first = index == 0;
+        String address = own.address() != null ? own.address() : first ? t.address() : null;
+        String address6 = own.address6() != null ? own.address6() : first ? t.address6() : null;
+        String mac = own.mac() != null ? own.mac() : first ? t.mac() : null;
+        TapOptions.Builder b = TapOptions.builder(c.tapName(index)).queues(t.effectiveQueues(c)).mtuBytes(c.mtu(index))
+                .vnetHdr(t.vnetHdr()).offloads(t.offloads());
+        try {
+            if (address != null) {
+                int slash = address.indexOf('/');
+                b.ipv4((Inet4Address) InetAddress.getByName(address.substring(0, slash)),
+                        Integer.parseInt(address.substring(slash + 1)));
             }
+            if (address6 != null) {
+                int slash = address6.indexOf('/');
+                b.ipv6((Inet6Address) InetAddress.getByName(address6.substring(0, slash)),
+                        Integer.parseInt(address6.substring(slash + 1)));
+            }
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("tap address: " + e.getMessage(), e);
         }
-        if (t.mac() != null) {
-            b.macAddress(t.mac());
+        if (mac != null) {
+            b.macAddress(mac);
         }
         return b.build();
     }

@@ -6,14 +6,15 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
-/** A packet-mbuf mempool ({@code rte_pktmbuf_pool_create}) and its accounting. */
+/** A packet-mbuf mempool (as {@code rte_pktmbuf_pool_create}, see {@code cpm_pktmbuf_pool_create}) and its accounting. */
 public final class Mempool implements AutoCloseable {
     /** Any NUMA socket. */
     public static final int SOCKET_ID_ANY = -1;
     /** RTE_MBUF_DEFAULT_BUF_SIZE: 2048 bytes of data room plus the 128-byte headroom. */
     public static final int DEFAULT_DATA_ROOM = 2048 + 128;
 
-    private static final MethodHandle POOL_CREATE = Native.downcall("rte_pktmbuf_pool_create",
+    // The shim's variant packs mbufs back to back under IOVA as VA, as net_af_xdp's UMEM needs.
+    private static final MethodHandle POOL_CREATE = Native.downcall("cpm_pktmbuf_pool_create",
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT, ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT, ValueLayout.JAVA_INT));
     private static final MethodHandle POOL_FREE = Native.downcall("rte_mempool_free",

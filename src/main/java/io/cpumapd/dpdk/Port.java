@@ -138,11 +138,6 @@ public final class Port {
         try {
             int ret = (int) SETUP_MTU.invokeExact(id, (short) rxQueues, (short) txQueues, (short) rxDescriptors,
                     (short) txDescriptors, pool.address(), (short) mtu);
-            if (ret == -Errno.EMSGSIZE) {
-                throw new DpdkException(op("configure mtu=" + mtu), Errno.EMSGSIZE, "a frame of MTU " + mtu
-                        + " does not fit one mbuf of " + pool.segmentRoom() + " bytes, and driver " + info().driver()
-                        + " cannot receive scattered frames");
-            }
             if (ret == -Errno.EINVAL) {
                 PortInfo info = info();
                 if (rxQueues > info.maxRxQueues() || txQueues > info.maxTxQueues()) {

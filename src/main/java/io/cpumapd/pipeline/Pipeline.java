@@ -22,6 +22,7 @@ import io.cpumapd.worker.RxCounter;
 import io.cpumapd.worker.RxQueue;
 import io.cpumapd.worker.RxWorker;
 import io.cpumapd.worker.TapDelivery;
+import io.cpumapd.worker.TapReturnCounter;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,7 +51,8 @@ public final class Pipeline implements AutoCloseable {
     private final Map<String, Port> ports = new LinkedHashMap<>();
     private final Port[] portsById;
     private final int[] txQueuesById;
-    private final TapDevice tap;
+    private final TapPorts taps;
+    private final int[] mtus;
     private final Quiescence quiescence = new Quiescence();
     private final CpuMap map;
     private final List<RxWorker> workers = new ArrayList<>();
@@ -83,10 +85,15 @@ public final class Pipeline implements AutoCloseable {
             txQueuesById = new int[maxId + 1];
             int wantedLanes = workerCount + 2 * spec.maxEntries();
             int laneCount = 0;
-            for (PipelineSpec.PortSpec p : spec.ports()) {
+            mtus = new int[spec.ports().size()];
+            for (int i = 0; i < spec.ports().size(); i++) {
+                PipelineSpec.PortSpec p = spec.ports().get(i);
                 Port port = ports.get(p.name());
                 int txq = Math.max(1, Math.min(port.info().maxTxQueues(), wantedLanes));
-                port.configure(p.rxQueues(), txq, p.rxDescriptors(), p.txDescriptors(), pool);
+                TapOptions tapOptions = spec.tapOf(i);
+                int mtu = p.mtu() > 0 ? p.mtu() : tapOptions != null ? tapOptions.mtuBytes() : 0;
+                port.configure(p.rxQueues(), txq, p.rxDescriptors(), p.txDescriptors(), pool, mtu);
+                mtus[i] = mtu > 0 ? mtu : port.caps().mtu();
                 if (p.promiscuous()) {
                     port.promiscuous(true);
                 }
@@ -96,8 +103,11 @@ public final class Pipeline implements AutoCloseable {
                 laneCount = Math.max(laneCount, txq);
             }
             lanes = new TxLanes(Math.max(laneCount, workerCount));
-            tap = spec.tap() == null ? null : TapDevice.create(spec.tap());
-            totals = new PipelineTotals(spec.maxEntries(), tap == null ? 0 : tap.queueCount());
+            // One queue per hot thread that may ever run: every RX worker and every cpumap key.
+            int tapQueues = workerCount + spec.maxEntries();
+            List<Port> portList = spec.ports().stream().map(p -> ports.get(p.name())).toList();
+            taps = new TapPorts(spec, portList, txQueuesById, mtus, tapQueues);
+            totals = new PipelineTotals(spec.maxEntries(), taps.any() ? tapQueues : 0);
             map = new CpuMap(spec.maxEntries(), Cpus.online(), quiescence, this::newConsumer);
             for (int i = 0; i < workerCount; i++) {
                 PipelineSpec.WorkerSpec w = spec.workers().get(i);
@@ -142,8 +152,11 @@ public final class Pipeline implements AutoCloseable {
         totals.workerParts(redirector, delivery, portTx);
         RxWorker worker = new RxWorker(w.name(), w.cpu(), queues, slot, quiescence, () -> redirector,
                 () -> portTx, () -> delivery);
+        // The first worker also reads every TAP queue no other thread holds.
+        worker.returnPath(() -> taps.returnPath(index, lane, index == 0, pool, arena));
         if (w.skbMode()) {
-            worker.skbMode(tap == null ? -1L : tap.macAddress48());
+            TapDevice first = tap();
+            worker.skbMode(first == null ? -1L : first.macAddress48());
         }
         runners.add(new AgentRunner(IdleStrategies.byName(spec.idle(), () -> { }), this::onRxError, null, worker));
         return worker;
@@ -156,11 +169,18 @@ public final class Pipeline implements AutoCloseable {
     private Consumer newConsumer(CpuMap m, CpuMapEntry entry) {
         hadEntry.set(entry.cpu(), 1);
         PipelineTotals.EntryParts parts = totals.entryParts(entry.cpu());
-        // Lanes come back when the consumer ends, through PortTx.release().
-        Supplier<PortTx> portTx = () -> parts.portTx(portTx(lanes.acquire()));
+        // Lanes come back when the consumer ends, through PortTx.release(). Its return path sends on
+        // the same lane, asked for on the consumer's thread right after it.
+        int[] lane = {-1};
+        Supplier<PortTx> portTx = () -> {
+            lane[0] = lanes.acquire();
+            return parts.portTx(portTx(lane[0]));
+        };
+        int tapQueue = spec.workers().size() + entry.cpu();
         Consumer c = new Consumer(entry, spec.batch(), spec.idle(), quiescence,
                 () -> parts.redirector(new Redirector(m, arena)), portTx,
-                () -> parts.delivery(delivery(spec.workers().size() + entry.cpu())));
+                () -> parts.delivery(delivery(tapQueue)));
+        c.returnPath(() -> taps.returnPath(tapQueue, lane[0], false, pool, arena));
         entry.freed().whenComplete((v, e) -> totals.retire(parts));
         return c;
     }
@@ -180,10 +200,10 @@ public final class Pipeline implements AutoCloseable {
         if (deliveries != null) {
             return deliveries.apply(tapQueue);
         }
-        if (tap == null) {
+        if (!taps.any()) {
             return new DropDelivery(arena, Math.max(spec.batch(), RxWorker.BURST));
         }
-        return new TapDelivery(tap, tapQueue, Math.max(spec.batch(), RxWorker.BURST), arena);
+        return new TapDelivery(taps.byPortId(), tapQueue, Math.max(spec.batch(), RxWorker.BURST), arena);
     }
 
     /** Starts every RX worker: set up entries first, or the first packets find empty keys. */
@@ -268,8 +288,8 @@ public final class Pipeline implements AutoCloseable {
                 System.err.println("cpumapd: closing port " + p.name() + ": " + e.getMessage());
             }
         }
-        if (tap != null) {
-            tap.close();
+        if (taps != null) {
+            taps.close();
         }
         int inUse = pool.inUse();
         pool.close();
@@ -303,8 +323,34 @@ public final class Pipeline implements AutoCloseable {
         return workers;
     }
 
+    /** The TAP of the first port that has one (a single-port pipeline's TAP), null when none. */
     public TapDevice tap() {
-        return tap;
+        return taps == null || !taps.any() ? null : taps.devices().getFirst();
+    }
+
+    /** Every TAP, in port order. */
+    public List<TapDevice> taps() {
+        return taps.devices();
+    }
+
+    /** The pipeline's name of the port each of {@link #taps()} belongs to. */
+    public List<String> tapPortNames() {
+        return taps.portNames();
+    }
+
+    /** Return-path counter {@code c} of queue {@code queue} of TAP {@code tap} (index in {@link #taps()}). */
+    public long tapReturn(int tap, int queue, TapReturnCounter c) {
+        return taps.returnCounter(tap, queue, c);
+    }
+
+    /** Return-path counter {@code c} over every TAP queue. */
+    public long tapReturnTotal(TapReturnCounter c) {
+        return taps.returnTotal(c);
+    }
+
+    /** The MTU of each port, in spec order, as applied to the port and its TAP. */
+    public int mtu(int portIndex) {
+        return mtus[portIndex];
     }
 
     public long rx(int worker, RxCounter c) {
@@ -357,7 +403,8 @@ public final class Pipeline implements AutoCloseable {
     }
 
     public int tapQueues() {
-        return tap == null ? 0 : tap.queueCount();
+        TapDevice first = tap();
+        return first == null ? 0 : first.queueCount();
     }
 
     /** Packets sent out DPDK ports by every thread (TX and redirect to a port), and those the drivers refused. */

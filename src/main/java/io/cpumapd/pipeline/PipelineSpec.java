@@ -7,7 +7,8 @@ import java.util.List;
  * What a {@link Pipeline} is made of, already validated (the daemon's config, a benchmark's options
  * or a test's wishes map onto it).
  *
- * @param tap null: PASS is counted and freed instead of reaching a TAP
+ * @param tap the TAP of the first port when its {@link PortSpec} names none; null and no port TAP:
+ *            PASS is counted and freed instead of reaching a TAP
  */
 public record PipelineSpec(String poolName, int mbufs, int mempoolCache, int dataRoom, List<PortSpec> ports,
         List<WorkerSpec> workers, int maxEntries, int batch, String idle, TapOptions tap) {
@@ -17,9 +18,23 @@ public record PipelineSpec(String poolName, int mbufs, int mempoolCache, int dat
         workers = List.copyOf(workers);
     }
 
-    /** @param device a DPDK device name ({@code net_pcap0}, a PCI address) already known to the EAL */
+    /**
+     * @param device a DPDK device name ({@code net_pcap0}, a PCI address) already known to the EAL
+     * @param mtu    applied to the port and its TAP; 0: the TAP options' MTU, or the driver's
+     * @param tap    the kernel's view of this port (null: the pipeline's {@code tap} for the first port, else none)
+     */
     public record PortSpec(String name, String device, int rxQueues, int rxDescriptors, int txDescriptors,
-            boolean promiscuous) {
+            boolean promiscuous, int mtu, TapOptions tap) {
+        public PortSpec(String name, String device, int rxQueues, int rxDescriptors, int txDescriptors,
+                boolean promiscuous) {
+            this(name, device, rxQueues, rxDescriptors, txDescriptors, promiscuous, 0, null);
+        }
+    }
+
+    /** The TAP of port {@code index}: its own, or for the first port the pipeline-wide one. */
+    public TapOptions tapOf(int index) {
+        TapOptions own = ports.get(index).tap();
+        return own != null || index != 0 ? own : tap;
     }
 
     public record QueueRef(String port, int queue) {

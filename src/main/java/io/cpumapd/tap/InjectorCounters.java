@@ -20,6 +20,9 @@ public final class InjectorCounters {
 
     private final long[] values = new long[ERRORS_BY_KIND + InjectError.values().length + PAD_LONGS];
 
+    public InjectorCounters() {
+    }
+
     /** Frames the kernel accepted. */
     public long packets() {
         return (long) LONGS.getAcquire(values, PACKETS);

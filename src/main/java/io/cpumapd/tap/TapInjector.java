@@ -48,13 +48,22 @@ public final class TapInjector implements AutoCloseable {
     private final long iovCountsAddress;
     private final long resultsAddress;
     private final long defaultHeaderAddress;
-    private final InjectorCounters counters = new InjectorCounters();
+    private final InjectorCounters counters;
     private int count;
     private int iovUsed;
     private int frameStart; // iovUsed when the frame being built began
 
     /** Binds to {@code device}'s queue {@code queue}; the device must outlive the injector. */
     public TapInjector(TapDevice device, int queue, int batchCapacity) {
+        this(device, queue, batchCapacity, new InjectorCounters());
+    }
+
+    /**
+     * As {@link #TapInjector(TapDevice, int, int)}, counting into {@code counters}, which one thread's
+     * injectors into several TAPs may share (the thread is their only writer).
+     */
+    public TapInjector(TapDevice device, int queue, int batchCapacity, InjectorCounters counters) {
+        this.counters = counters;
         if (batchCapacity < 1) {
             throw new IllegalArgumentException("batchCapacity must be positive, was " + batchCapacity);
         }

@@ -55,6 +55,18 @@ public record TapOptions(String name, int queues, int mtuBytes, Inet4Address ipv
         }
     }
 
+    /** These options with a MAC (when none was set) and an MTU (when above 0). */
+    public TapOptions withDefaults(String defaultMac, int mtu) {
+        return new TapOptions(name, queues, mtu > 0 ? mtu : mtuBytes, ipv4Address, ipv4PrefixLength, vnetHdr,
+                macAddress != null ? macAddress : defaultMac, tunDevice, ipv6Address, ipv6PrefixLength, offloads);
+    }
+
+    /** These options with {@code queues} queues. */
+    public TapOptions withQueues(int queues) {
+        return new TapOptions(name, queues, mtuBytes, ipv4Address, ipv4PrefixLength, vnetHdr, macAddress, tunDevice,
+                ipv6Address, ipv6PrefixLength, offloads);
+    }
+
     public static Builder builder(String name) {
         return new Builder(name);
     }

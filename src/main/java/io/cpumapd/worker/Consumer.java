@@ -53,6 +53,8 @@ public final class Consumer implements Agent, EntryConsumer {
     private Redirector redirector;
     private PortTx portTx;
     private Delivery delivery;
+    private Supplier<ReturnPath> returnPaths = () -> null;
+    private ReturnPath returnPath;
     private AgentRunner runner;
     private long lastPollNs;
     private int lastWork;
@@ -76,6 +78,15 @@ public final class Consumer implements Agent, EntryConsumer {
         this.portTxs = portTxs;
         this.deliveries = deliveries;
         IdleStrategies.byName(idleStrategy, () -> { }); // refuse an unknown name before any thread starts
+    }
+
+    /**
+     * What this consumer reads of the TAPs (its own queue of each, when it has a TX queue on that
+     * TAP's port), built on its thread after its port sender. Call before {@link #start()}.
+     */
+    public Consumer returnPath(Supplier<ReturnPath> returnPaths) {
+        this.returnPaths = returnPaths;
+        return this;
     }
 
     @Override
@@ -112,6 +123,7 @@ public final class Consumer implements Agent, EntryConsumer {
             redirector = redirectors.get();
             portTx = portTxs.get();
             delivery = deliveries.get();
+            returnPath = returnPaths.get();
             lastPollNs = System.nanoTime();
         } catch (Throwable t) {
             failure = t;
@@ -127,15 +139,17 @@ public final class Consumer implements Agent, EntryConsumer {
         counters.add(lastWork > 0 ? ConsumerCounter.BUSY_NS.ordinal() : ConsumerCounter.IDLE_NS.ordinal(),
                 now - lastPollNs);
         lastPollNs = now;
+        // Replies the kernel steered to this consumer's TAP queue (tx follows rx) leave from here.
+        int back = returnPath == null ? 0 : returnPath.poll();
         int n = ring.dequeueBurst(handles, batch);
-        lastWork = n;
+        lastWork = n + back;
         if (n == 0) {
             participant.quiescent();
             if (draining) {
                 // After the grace period nobody enqueues any more: empty means drained.
                 throw new AgentTerminationException();
             }
-            return 0;
+            return back;
         }
         int drops = 0;
         for (int i = 0; i < n; i++) {
@@ -172,7 +186,7 @@ public final class Consumer implements Agent, EntryConsumer {
         Mbuf.freeBulk(dropped, drops);
         counters.add(ConsumerCounter.PROCESSED.ordinal(), n);
         participant.quiescent();
-        return n;
+        return n + back;
     }
 
     private Verdict run(long m) {
@@ -202,6 +216,9 @@ public final class Consumer implements Agent, EntryConsumer {
     public void onClose() {
         if (participant != null) {
             participant.offline();
+        }
+        if (returnPath != null) {
+            returnPath.close(); // its queues become orphans, read by the first RX worker from now on
         }
         if (portTx != null) {
             portTx.release();

@@ -54,6 +54,8 @@ public final class RxWorker implements Agent {
     private Redirector redirector;
     private PortTx portTx;
     private Delivery delivery;
+    private Supplier<ReturnPath> returnPaths = () -> null;
+    private ReturnPath returnPath;
     private int drops;
 
     public RxWorker(String name, int cpu, List<RxQueue> queues, FilterSlot filter, Quiescence quiescence,
@@ -80,6 +82,15 @@ public final class RxWorker implements Agent {
         return this;
     }
 
+    /**
+     * What this worker reads of the TAPs (its own queue, and the orphans for the first worker), built
+     * on its thread as it starts. Call before the worker starts; without it the worker reads no TAP.
+     */
+    public RxWorker returnPath(Supplier<ReturnPath> returnPaths) {
+        this.returnPaths = returnPaths;
+        return this;
+    }
+
     @Override
     public void onStart() {
         Affinity.setAffinity(cpu);
@@ -88,6 +99,7 @@ public final class RxWorker implements Agent {
         redirector = redirectors.get();
         portTx = portTxs.get();
         delivery = deliveries.get();
+        returnPath = returnPaths.get();
     }
 
     @Override
@@ -121,6 +133,9 @@ public final class RxWorker implements Agent {
         portTx.flush();
         counters.add(RxCounter.PASS_DROPS.ordinal(), delivery.flush());
         freeDropped();
+        if (returnPath != null) {
+            total += returnPath.poll(); // what the kernel sent on the TAP queues this worker reads
+        }
         participant.quiescent();
         return total;
     }
@@ -199,6 +214,9 @@ public final class RxWorker implements Agent {
     public void onClose() {
         if (participant != null) {
             participant.offline();
+        }
+        if (returnPath != null) {
+            returnPath.close(); // its queues become orphans; its TX queue is portTx's, released next
         }
         if (portTx != null) {
             portTx.release();

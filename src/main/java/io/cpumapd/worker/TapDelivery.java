@@ -9,38 +9,88 @@ import io.cpumapd.tap.InjectorCounters;
 import io.cpumapd.tap.TapDevice;
 import io.cpumapd.tap.TapInjector;
 import java.lang.foreign.Arena;
+import java.util.Arrays;
 
 /**
  * PASS into the kernel: builds an SkBuff per packet (preallocated, one per batch slot) and
- * injects the batch into this thread's TAP queue with one native call, then frees the mbufs.
- * Frames shorter than an Ethernet header are not injected: counted in {@link #tooShort()} and freed.
+ * injects it into the TAP of the port it arrived on (the kernel's cpumap keeps the receiving
+ * device as {@code skb->dev}), this thread's queue of that TAP; one native call per TAP and batch,
+ * then the mbufs are freed. A chained frame goes in whole, an iovec per segment. Frames shorter
+ * than an Ethernet header are not injected: counted in {@link #tooShort()} and freed; so are
+ * frames from a port without a TAP.
  */
 public final class TapDelivery implements Delivery {
+    private static final int MAX_PORTS = 64;
     private final SkBuffBuilder builder = new SkBuffBuilder();
     private final SkBuffPool skbs;
-    private final TapInjector injector;
+    /** Indexed by DPDK port id; null where the port has no TAP. */
+    private final TapInjector[] injectors;
+    private final long[] macs;
+    private final TapInjector[] used;
     private final HandleArray pending;
+    private final InjectorCounters counters = new InjectorCounters();
     private final int queue;
     private int count;
+    private int usedCount;
     private int refused; // by flushes that pass() made itself, reported by the next flush()
 
+    /** One TAP for every frame, whatever its port (tests, benchmarks, a single-port pipeline). */
     public TapDelivery(TapDevice tap, int queue, int capacity, Arena arena) {
+        this(new TapDevice[] {tap}, queue, capacity, arena, true);
+    }
+
+    /** @param tapsByPort the TAP of each DPDK port id, null where a port has none */
+    public TapDelivery(TapDevice[] tapsByPort, int queue, int capacity, Arena arena) {
+        this(tapsByPort, queue, capacity, arena, false);
+    }
+
+    private TapDelivery(TapDevice[] taps, int queue, int capacity, Arena arena, boolean anyPort) {
         this.queue = queue;
         this.skbs = new SkBuffPool(capacity, arena);
-        this.injector = new TapInjector(tap, queue, capacity);
         this.pending = new HandleArray(arena, capacity);
-        builder.deviceMac(tap.macAddress48());
+        // A single TAP for any port: spread it over every port id DPDK can have (RTE_MAX_ETHPORTS is 32).
+        int size = anyPort ? MAX_PORTS : taps.length;
+        this.injectors = new TapInjector[size];
+        this.macs = new long[size];
+        int distinct = 0;
+        TapInjector single = null;
+        for (int i = 0; i < taps.length; i++) {
+            if (taps[i] != null) {
+                TapInjector inj = new TapInjector(taps[i], queue, capacity, counters);
+                distinct++;
+                if (anyPort) {
+                    single = inj;
+                } else {
+                    injectors[i] = inj;
+                    macs[i] = taps[i].macAddress48();
+                }
+            }
+        }
+        if (anyPort) {
+            Arrays.fill(injectors, single);
+            Arrays.fill(macs, taps[0].macAddress48());
+        }
+        this.used = new TapInjector[Math.max(distinct, 1)];
+    }
+
+    private TapInjector injector(long m) {
+        int port = Mbuf.port(m);
+        return port < injectors.length ? injectors[port] : null;
     }
 
     @Override
     public boolean pass(long m) {
-        int segments = Mbuf.segments(m);
-        if (count == pending.capacity() || !injector.fits(segments)) {
+        TapInjector inj = injector(m);
+        if (count == pending.capacity() || (inj != null && !inj.fits(Mbuf.segments(m)))) {
             refused += flush();
         }
         SkBuff skb = skbs.get(count);
         pending.set(count++, m);
-        if (!builder.build(skb, m) || !injector.addChain(skb.vnetHeaderAddress(), m)) {
+        if (inj == null) {
+            return false; // no TAP for that port: freed with the batch
+        }
+        builder.deviceMac(macs[Mbuf.port(m)]);
+        if (!builder.build(skb, m) || !add(inj, skb.vnetHeaderAddress(), m)) {
             return false; // too short, or more segments than a frame may have: freed with the batch
         }
         return true;
@@ -48,23 +98,36 @@ public final class TapDelivery implements Delivery {
 
     @Override
     public boolean passBuilt(long m) {
-        int segments = Mbuf.segments(m);
-        if (count == pending.capacity() || !injector.fits(segments)) {
+        TapInjector inj = injector(m);
+        if (count == pending.capacity() || (inj != null && !inj.fits(Mbuf.segments(m)))) {
             refused += flush();
         }
         pending.set(count++, m);
-        return injector.addChain(Mbuf.vnetHeaderAddress(m), m);
+        return inj != null && add(inj, Mbuf.vnetHeaderAddress(m), m);
+    }
+
+    private boolean add(TapInjector inj, long header, long m) {
+        boolean added = inj.addChain(header, m);
+        if (added && inj.pending() == 1) {
+            used[usedCount++] = inj;
+        }
+        return added;
     }
 
     @Override
     public int flush() {
-        int queued = injector.pending();
         int failed = refused;
         refused = 0;
         if (count == 0) {
             return failed;
         }
-        failed += queued - injector.flush(); // the kernel copied the frames: the mbufs can go
+        for (int i = 0; i < usedCount; i++) {
+            TapInjector inj = used[i];
+            int queued = inj.pending();
+            failed += queued - inj.flush(); // the kernel copied the frames: the mbufs can go
+            used[i] = null;
+        }
+        usedCount = 0;
         Mbuf.freeBulk(pending, count);
         count = 0;
         return failed;
@@ -74,8 +137,9 @@ public final class TapDelivery implements Delivery {
         return queue;
     }
 
+    /** Injections into every TAP this thread writes to. */
     public InjectorCounters counters() {
-        return injector.counters();
+        return counters;
     }
 
     /** Any thread: frames dropped because they are shorter than an Ethernet header. */

@@ -34,6 +34,7 @@ public final class TapReturn implements AutoCloseable {
     private final Counters counters = new Counters(TapReturnCounter.ALL.length);
     private final int[] pending = new int[TapReturnCounter.ALL.length];
     private final int queue;
+    private final TapDevice tap;
     private long lastSent;
     private long lastTxDropped;
     private boolean closed;
@@ -46,6 +47,7 @@ public final class TapReturn implements AutoCloseable {
     public TapReturn(TapDevice tap, int queue, Mempool pool, Port port, int txQueue, int mtu, boolean chains,
             Arena arena) {
         this.queue = queue;
+        this.tap = tap;
         // Rooms for the biggest frame the kernel may send, whatever the TAP's MTU becomes later.
         this.reader = new TapReader(tap, queue, pool, port.id(), TapReader.MAX_GSO_FRAME_BYTES, arena);
         this.stash = new MbufStash(pool, 32, arena);
@@ -120,6 +122,10 @@ public final class TapReturn implements AutoCloseable {
 
     public int queue() {
         return queue;
+    }
+
+    public TapDevice tap() {
+        return tap;
     }
 
     /** Any thread. */

@@ -53,7 +53,7 @@ class ConfigLoaderTest {
         assertThat(c.cpumap().entries()).containsExactly(new CpuMapEntryConfig(0, 2048, "pass", Map.of()),
                 new CpuMapEntryConfig(1, 2048, "pass", Map.of()));
         assertThat(c.consumer()).isEqualTo(new ConsumerConfig(8, "backoff"));
-        assertThat(c.tap()).isEqualTo(new TapConfig("cpumapd0", 0, 1500, "198.18.0.1/15", "02:00:00:00:00:02", true));
+        assertThat(c.tap()).isEqualTo(new TapConfig("cpumapd0", 0, 1500, "198.18.0.1/15", "02:00:00:00:00:02", true, null, true));
         assertThat(c.tap().effectiveQueues(c)).isEqualTo(3);
         assertThat(c.tap().addressIp()).isEqualTo("198.18.0.1");
         assertThat(c.tap().prefixLength()).isEqualTo(15);
@@ -88,7 +88,7 @@ class ConfigLoaderTest {
 
         assertThat(c.eal()).isEqualTo(EalConfig.DEFAULT);
         assertThat(c.mempool()).isEqualTo(MempoolConfig.DEFAULT);
-        assertThat(c.ports().getFirst()).isEqualTo(new PortConfig("replay0", "net_null0", "", 1, 1024, 1024, true));
+        assertThat(c.ports().getFirst()).isEqualTo(new PortConfig("replay0", "net_null0", "", 1, 1024, 1024, true, 0, io.cpumapd.config.PortTapConfig.NONE));
         assertThat(c.ports().getFirst().vdevArg()).isEqualTo("net_null0");
         assertThat(c.rxWorkers().getFirst().name()).isEqualTo("rx0");
         assertThat(c.cpumap().entries()).isEmpty();
