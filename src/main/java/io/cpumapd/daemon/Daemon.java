@@ -220,6 +220,10 @@ public final class Daemon implements AutoCloseable {
             pipeline.map().close();
             Log.info("cpumap", "entries drained and freed: " + Summary.line(pipeline));
             leakedAtStop = pipeline.shutdown();
+            if (pipeline.heldByDriversAfterClose() > 0) {
+                Log.info("mempool", pipeline.heldByDriversAfterClose() + " mbufs stay in net_af_xdp fill rings"
+                        + " (DPDK 22.11 does not give them back when the port closes)");
+            }
             Log.info("mempool", leakedAtStop == 0 ? "full again, freed"
                     : leakedAtStop + " mbufs still in use at shutdown (leak)");
         } else {

@@ -12,6 +12,7 @@ import io.cpumapd.pipeline.Pipeline;
 import io.cpumapd.worker.ConsumerCounter;
 import io.cpumapd.worker.RxCounter;
 import io.cpumapd.worker.RxWorker;
+import io.cpumapd.worker.TapReturnCounter;
 import java.util.Map;
 
 /** The JSON of {@code status}, {@code stats} and {@code cpumap show} (docs/control-protocol.md). */
@@ -81,6 +82,12 @@ final class Snapshots {
         } else {
             out.putNull("tap");
         }
+        ArrayNode taps = out.putArray("taps");
+        for (int t = 0; t < p.taps().size(); t++) {
+            var tap = p.taps().get(t);
+            taps.addObject().put("name", tap.name()).put("port", p.tapPortNames().get(t)).put("queues", tap.queueCount())
+                    .put("offloads", tap.offloads());
+        }
         out.putObject("mempool").put("size", p.mempool().size()).put("in_use", p.mempool().inUse());
         if (d.metricsUrl() != null) {
             out.put("metrics", d.metricsUrl());
@@ -118,6 +125,17 @@ final class Snapshots {
         for (int q = 0; q < p.tapQueues(); q++) {
             tap.addObject().put("queue", q).put("packets", p.tapPackets(q)).put("bytes", p.tapBytes(q))
                     .put("errors", p.tapErrors(q));
+        }
+        // The return path: what each TAP queue's readers took from the kernel and what became of it.
+        ArrayNode back = out.putArray("tap_return");
+        for (int t = 0; t < p.taps().size(); t++) {
+            for (int q = 0; q < p.taps().get(t).queueCount(); q++) {
+                ObjectNode o = back.addObject().put("tap", p.taps().get(t).name()).put("port", p.tapPortNames().get(t))
+                        .put("queue", q);
+                for (TapReturnCounter c : TapReturnCounter.ALL) {
+                    o.put(c.label(), p.tapReturn(t, q, c));
+                }
+            }
         }
         ArrayNode ports = out.putArray("ports");
         for (Map.Entry<String, Port> e : p.ports().entrySet()) {

@@ -29,7 +29,16 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** Starts the daemon; does not wait for it (see {@link #awaitLog}). */
     public static DaemonProcess start(Path config, Path socket, Path log, String... extraArgs) throws IOException {
+        return startIn(null, config, socket, log, extraArgs);
+    }
+
+    /** As {@link #start}, inside network namespace {@code netns} (null: this process's). */
+    public static DaemonProcess startIn(String netns, Path config, Path socket, Path log, String... extraArgs)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
+        if (netns != null) {
+            cmd.addAll(List.of("ip", "netns", "exec", netns));
+        }
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("--sun-misc-unsafe-memory-access=allow");

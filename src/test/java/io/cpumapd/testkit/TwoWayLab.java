@@ -1,0 +1,183 @@
+package io.cpumapd.testkit;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A host and its clients for two-way tests: a "host" network namespace where cpumapd runs (its
+ * TAPs, and the host's servers, live there, as in the root namespace of a real machine), and per
+ * port a veth pair whose host end cpumapd takes through net_af_xdp and whose other end sits in a
+ * client namespace with 198.18.N.2/24 and 2001:db8:0:N+1::2/64. Everything is named after a
+ * random tag and deleted by {@link #close()}, also when a test fails.
+ */
+public final class TwoWayLab implements AutoCloseable {
+    private final String tag = Integer.toHexString(0x10000 + ThreadLocalRandom.current().nextInt(0xF0000));
+    private final NetNamespace host;
+    private final List<NetNamespace> clients = new ArrayList<>();
+    private final List<Process> servers = new ArrayList<>();
+    private DaemonProcess daemon;
+
+    private TwoWayLab(int ports) {
+        host = NetNamespace.create("c14h");
+        try {
+            host.exec("ip", "link", "set", "lo", "up");
+            // The TAP's IPv6 addresses are usable at once; neighbour discovery itself still runs.
+            host.exec("sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0");
+            for (int i = 0; i < ports; i++) {
+                NetNamespace c = NetNamespace.create("c14c" + i);
+                clients.add(c);
+                host.exec("ip", "link", "add", hostLink(i), "type", "veth", "peer", "name", clientLink(i), "netns",
+                        c.name());
+                host.exec("ip", "link", "set", hostLink(i), "up");
+                c.exec("ip", "link", "set", "lo", "up");
+                c.exec("ip", "link", "set", clientLink(i), "up");
+                c.exec("ip", "addr", "add", clientIpv4(i) + "/24", "dev", clientLink(i));
+                c.exec("ip", "-6", "addr", "add", clientIpv6(i) + "/64", "dev", clientLink(i), "nodad");
+                // A veth hands locally made frames over with partial checksums, which AF_XDP passes on
+                // unfinished: the client sums its own, as a host behind a real wire does.
+                c.exec("ethtool", "-K", clientLink(i), "tx", "off");
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public static TwoWayLab create(int ports) {
+        return new TwoWayLab(ports);
+    }
+
+    public String hostLink(int i) {
+        return "c14a" + tag + i;
+    }
+
+    public String clientLink(int i) {
+        return "c14b" + tag + i;
+    }
+
+    public String tapName(int i) {
+        return "c14t" + tag + i;
+    }
+
+    public static String tapIpv4(int i) {
+        return "198.18." + i + ".1";
+    }
+
+    public static String clientIpv4(int i) {
+        return "198.18." + i + ".2";
+    }
+
+    public static String tapIpv6(int i) {
+        return "2001:db8:0:" + (i + 1) + "::1";
+    }
+
+    public static String clientIpv6(int i) {
+        return "2001:db8:0:" + (i + 1) + "::2";
+    }
+
+    public NetNamespace host() {
+        return host;
+    }
+
+    public NetNamespace client(int i) {
+        return clients.get(i);
+    }
+
+    /** The YAML of a port on veth {@code i}'s host end through net_af_xdp, with its own TAP section. */
+    public String port(int i) {
+        return """
+                  - name: veth%d
+                    device: net_af_xdp%d
+                    args: "iface=%s,start_queue=0,queue_count=1"
+                    tap: {name: %s, address: %s/24, address6: %s/64}
+                """.formatted(i, i, hostLink(i), tapName(i), tapIpv4(i), tapIpv6(i));
+    }
+
+    /** Starts cpumapd in the host namespace with {@code yaml} and waits until it is ready. */
+    public DaemonProcess start(Path dir, String yaml) throws Exception {
+        Path config = dir.resolve("cpumapd.yaml");
+        Files.writeString(config, yaml);
+        Path socket = dir.resolve("cpumapd.sock");
+        daemon = DaemonProcess.startIn(host.name(), config, socket, dir.resolve("cpumapd.log"));
+        daemon.awaitLog("ready (pid", 60_000);
+        return daemon;
+    }
+
+    /** A python http.server in {@code ns} on {@code address}:{@code port} serving {@code dir}; waits until it answers. */
+    public void httpServer(NetNamespace ns, String address, int port, Path dir) throws Exception {
+        Process p = new ProcessBuilder("ip", "netns", "exec", ns.name(), "/usr/bin/python3", "-m", "http.server",
+                Integer.toString(port), "--bind", address, "--directory", dir.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        servers.add(p);
+        String url = "http://" + (address.contains(":") ? "[" + address + "]" : address) + ":" + port + "/";
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < end) {
+            if (Cmd.run("ip", "netns", "exec", ns.name(), "curl", "-s", "-m", "1", "-o", "/dev/null", url).exitCode() == 0) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("http.server in " + ns + " did not answer on " + url);
+    }
+
+    /** curl in {@code ns} (null: the host namespace) fetching {@code url} into {@code out}; the exit code. */
+    public int curl(NetNamespace ns, String url, Path out, String... extra) {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", (ns == null ? host : ns).name(), "curl",
+                "-s", "-m", "60", "-o", out.toString()));
+        cmd.addAll(List.of(extra));
+        cmd.add(url);
+        return Cmd.run(Duration.ofSeconds(90), cmd).exitCode();
+    }
+
+    /** {@code size} random bytes in {@code file}. */
+    public static void randomFile(Path file, int size) throws IOException {
+        byte[] b = new byte[size];
+        ThreadLocalRandom.current().nextBytes(b);
+        Files.write(file, b);
+    }
+
+    public static String sha256(Path file) throws IOException {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A counter of {@code ip -s link}'s JSON for {@code link} in the host namespace, e.g. tx "dropped". */
+    public long linkStat(String link, String direction, String field) {
+        String json = host.exec("ip", "-j", "-s", "link", "show", link);
+        int at = json.indexOf("\"" + direction + "\":{");
+        int f = json.indexOf("\"" + field + "\":", at);
+        int end = f + field.length() + 3;
+        int stop = end;
+        while (stop < json.length() && Character.isDigit(json.charAt(stop))) {
+            stop++;
+        }
+        return Long.parseLong(json.substring(end, stop));
+    }
+
+    @Override
+    public void close() {
+        for (Process p : servers) {
+            p.destroy();
+        }
+        if (daemon != null) {
+            try {
+                daemon.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        clients.forEach(NetNamespace::close);
+        host.close();
+    }
+}
