@@ -1,0 +1,60 @@
+package io.cpumapd.twoway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cpumapd.testkit.DaemonProcess;
+import io.cpumapd.testkit.TwoWayLab;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two ports, two TAPs: what arrives on port A reaches the kernel on TAP A (and only there), and
+ * what the kernel routes out of TAP B leaves through port B. Client A pings client B: the host
+ * forwards from TAP A to TAP B, so every echo and reply crosses both ports in both directions.
+ */
+class TwoPortsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void eachPortHasItsTapAndTheHostRoutesBetweenThem() throws Exception {
+        try (TwoWayLab lab = TwoWayLab.create(2)) {
+            String yaml = """
+                    eal:
+                      args: [--no-huge, -m, "512", --no-pci, --no-telemetry]
+                    ports:
+                    %s%s
+                    rx_workers:
+                      - {name: rx0, core: 0, queues: [{port: veth0, queue: 0}, {port: veth1, queue: 0}]}
+                    filter: {name: l4-hash}
+                    cpumap:
+                      max_entries: 2
+                      entries: [{cpu: 0, qsize: 1024}, {cpu: 1, qsize: 1024}]
+                    metrics: {enabled: false}
+                    control: {socket: %s}
+                    """.formatted(lab.port(0), lab.port(1), dir.resolve("cpumapd.sock"));
+            DaemonProcess d = lab.start(dir, yaml);
+            lab.host().exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
+            for (int i = 0; i < 2; i++) {
+                lab.client(i).exec("ip", "route", "add", "default", "via", TwoWayLab.tapIpv4(i));
+            }
+            long rxA = lab.linkStat(lab.tapName(0), "rx", "packets");
+            long rxB = lab.linkStat(lab.tapName(1), "rx", "packets");
+            String ping = lab.client(0).exec("ping", "-c", "5", "-i", "0.2", "-W", "2", TwoWayLab.tapIpv4(0));
+            assertThat(ping).contains("5 received");
+            assertThat(lab.linkStat(lab.tapName(0), "rx", "packets") - rxA).as("port A's frames on TAP A")
+                    .isGreaterThanOrEqualTo(5);
+            assertThat(lab.linkStat(lab.tapName(1), "rx", "packets") - rxB).as("none on TAP B").isZero();
+
+            String across = lab.client(0).exec("ping", "-c", "5", "-i", "0.2", "-W", "2", TwoWayLab.clientIpv4(1));
+            assertThat(across).as(across).contains("5 packets transmitted, 5 received");
+            assertThat(lab.linkStat(lab.tapName(1), "tx", "packets")).as("echoes routed out of TAP B")
+                    .isGreaterThanOrEqualTo(5);
+            assertThat(lab.client(1).exec("ip", "neigh", "show", TwoWayLab.tapIpv4(1)))
+                    .contains(lab.host().exec("cat", "/sys/class/net/" + lab.hostLink(1) + "/address").strip());
+            assertThat(d.terminate(30_000)).as(d.log()).isZero();
+            assertThat(d.log()).contains("full again");
+        }
+    }
+}
