@@ -149,7 +149,7 @@ int cpm_port_setup_mtu(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t
 	struct rte_eth_rxconf rxconf;
 	struct rte_eth_txconf txconf;
 	uint32_t room, frame;
-	int ret, socket;
+	int ret, socket, apply_mtu = 1;
 	uint16_t q;
 
 	if (!rte_eth_dev_is_valid_port(port))
@@ -167,9 +167,16 @@ int cpm_port_setup_mtu(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
 	}
 	room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	frame = mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+	/* A driver that states a smaller limit than it can take (net_tap says 1522) keeps its MTU;
+	 * it still receives big frames scattered when it can scatter. The caller learns it from
+	 * caps().mtu. */
+	if (mtu != 0 && frame > info.max_rx_pktlen)
+		apply_mtu = 0;
 	if (mtu != 0) {
-		conf.rxmode.mtu = mtu;
-		frame = mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN;
+		if (apply_mtu)
+			conf.rxmode.mtu = mtu;
+		frame += 2 * RTE_VLAN_HLEN;
 		/* Drivers that cannot scatter either chain anyway (net_pcap) or drop big frames and
 		 * count them: the caller sees that in caps() and the port's error counters. */
 		if (frame > room && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
@@ -201,7 +208,7 @@ int cpm_port_setup_mtu(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t
 		if (ret != 0)
 			return ret;
 	}
-	if (mtu != 0) {
+	if (mtu != 0 && apply_mtu) {
 		ret = rte_eth_dev_set_mtu(port, mtu);
 		if (ret != 0 && ret != -ENOTSUP)
 			return ret;

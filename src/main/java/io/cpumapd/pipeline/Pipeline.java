@@ -91,7 +91,11 @@ public final class Pipeline implements AutoCloseable {
             for (int i = 0; i < spec.ports().size(); i++) {
                 PipelineSpec.PortSpec p = spec.ports().get(i);
                 Port port = ports.get(p.name());
-                int txq = Math.max(1, Math.min(port.info().maxTxQueues(), wantedLanes));
+                Port.PortInfo info = port.info();
+                int txq = Math.max(1, Math.min(info.maxTxQueues(), wantedLanes));
+                if (info.driver().equals("net_tap")) {
+                    txq = p.rxQueues(); // net_tap refuses a configuration with more TX than RX queues
+                }
                 TapOptions tapOptions = spec.tapOf(i);
                 int mtu = p.mtu() > 0 ? p.mtu() : tapOptions != null ? tapOptions.mtuBytes() : 0;
                 int before = pool.inUse();
