@@ -1,15 +1,15 @@
 package io.cpumapd.bench;
 
+import io.cpumapd.counters.ConsumerCounter;
+import io.cpumapd.counters.EnqueueCounter;
+import io.cpumapd.counters.RxCounter;
 import io.cpumapd.cpumap.CpuMap;
-import io.cpumapd.cpumap.Redirector;
 import io.cpumapd.dpdk.Mempool;
 import io.cpumapd.dpdk.Port;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.pipeline.Pipeline;
 import io.cpumapd.pipeline.PipelineSpec;
 import io.cpumapd.tap.TapOptions;
-import io.cpumapd.worker.ConsumerCounter;
-import io.cpumapd.worker.RxCounter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -93,21 +93,21 @@ public final class JavaRedirectCpu implements RedirectCpuRun {
         StageSnapshot s = StageSnapshot.empty(System.nanoTime(), cpus.length);
         for (int i = 0; i < cpus.length; i++) {
             int k = cpus[i];
-            s.enqueued()[i] = pipeline.target(k, Redirector.ENQUEUED);
-            s.enqueueDrops()[i] = pipeline.target(k, Redirector.DROPS);
-            s.bulks()[i] = pipeline.target(k, Redirector.BULK_CALLS);
-            s.processed()[i] = pipeline.consumer(k, ConsumerCounter.PROCESSED);
-            s.consumerDrops()[i] = pipeline.consumer(k, ConsumerCounter.DROPS);
-            s.sched()[i] = pipeline.consumer(k, ConsumerCounter.SCHED);
-            s.pass()[i] = pipeline.consumer(k, ConsumerCounter.PASS);
-            s.drop()[i] = pipeline.consumer(k, ConsumerCounter.DROP);
-            s.redirected()[i] = pipeline.consumer(k, ConsumerCounter.REDIRECT);
-            s.exceptions()[i] = pipeline.consumer(k, ConsumerCounter.EXCEPTIONS);
+            s.enqueued()[i] = pipeline.counters().get(EnqueueCounter.ENQUEUED, k);
+            s.enqueueDrops()[i] = pipeline.counters().get(EnqueueCounter.DROPS, k);
+            s.bulks()[i] = pipeline.counters().get(EnqueueCounter.BULK_CALLS, k);
+            s.processed()[i] = pipeline.counters().get(ConsumerCounter.PROCESSED, k);
+            s.consumerDrops()[i] = pipeline.counters().get(ConsumerCounter.DROPS, k);
+            s.sched()[i] = pipeline.counters().get(ConsumerCounter.SCHED, k);
+            s.pass()[i] = pipeline.counters().get(ConsumerCounter.PASS, k);
+            s.drop()[i] = pipeline.counters().get(ConsumerCounter.DROP, k);
+            s.redirected()[i] = pipeline.counters().get(ConsumerCounter.REDIRECT, k);
+            s.exceptions()[i] = pipeline.counters().get(ConsumerCounter.EXCEPTIONS, k);
         }
-        long rxDrops = pipeline.rx(0, RxCounter.DROP) + pipeline.rx(0, RxCounter.ABORTED)
-                - pipeline.rx(0, RxCounter.REDIRECT_ERRORS);
-        return new StageSnapshot(s.timeNs(), pipeline.rx(0, RxCounter.RX), pipeline.rx(0, RxCounter.REDIRECT),
-                pipeline.rx(0, RxCounter.REDIRECT_ERRORS), Math.max(0, rxDrops), s.enqueued(), s.enqueueDrops(),
+        long rxDrops = pipeline.counters().get(RxCounter.DROP, 0) + pipeline.counters().get(RxCounter.ABORTED, 0)
+                - pipeline.counters().get(RxCounter.REDIRECT_ERRORS, 0);
+        return new StageSnapshot(s.timeNs(), pipeline.counters().get(RxCounter.RX, 0), pipeline.counters().get(RxCounter.REDIRECT, 0),
+                pipeline.counters().get(RxCounter.REDIRECT_ERRORS, 0), Math.max(0, rxDrops), s.enqueued(), s.enqueueDrops(),
                 s.bulks(), s.processed(), s.consumerDrops(), s.sched(), s.pass(), s.drop(), s.redirected(),
                 s.exceptions());
     }
