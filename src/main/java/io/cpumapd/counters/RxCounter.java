@@ -22,7 +22,9 @@ public enum RxCounter implements CounterDescriptor {
     SKB_ERRORS("skb_errors", "packets", "skb mode: REDIRECT of a frame too short for an SkBuff, dropped",
             Export.of("cpumapd.rx.skb.errors", "skb mode: REDIRECTs of frames too short for an SkBuff, dropped")),
     TX_ERRORS("tx_errors", "packets", "TX on a port where this worker has no TX queue: dropped",
-            Export.of("cpumapd.rx.tx.errors", "TX packets dropped: no TX queue of the worker on the port"));
+            Export.of("cpumapd.rx.tx.errors", "TX packets dropped: no TX queue of the worker on the port")),
+    EMPTY_POLLS("empty_polls", "calls", "Polls that found no packet on any of the worker's queues",
+            Export.of("cpumapd.rx.empty.polls", "Polls of the RX worker that found no packet"));
 
     private final String label;
     private final String unit;

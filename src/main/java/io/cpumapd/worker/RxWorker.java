@@ -90,6 +90,9 @@ public final class RxWorker extends HotAgent {
             }
         }
         pending[RxCounter.RX.ordinal()] += total;
+        if (total == 0) {
+            pending[RxCounter.EMPTY_POLLS.ordinal()]++;
+        }
         publishCounters();
         redirector.flush();
         portTx.flush();

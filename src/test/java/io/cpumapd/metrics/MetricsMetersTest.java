@@ -51,6 +51,7 @@ class MetricsMetersTest {
         EXPECTED.put("cpumapd_rx_pass_drops_total", Expected.of("counter", W, "worker", "cpu"));
         EXPECTED.put("cpumapd_rx_tx_errors_total", Expected.of("counter", W, "worker", "cpu"));
         EXPECTED.put("cpumapd_rx_skb_errors_total", Expected.of("counter", W, "worker", "cpu"));
+        EXPECTED.put("cpumapd_rx_empty_polls_total", Expected.of("counter", W, "worker", "cpu"));
         EXPECTED.put("cpumapd_enqueue_packets_total", Expected.of("counter", C, "cpu"));
         EXPECTED.put("cpumapd_enqueue_drops_total", Expected.of("counter", C, "cpu"));
         EXPECTED.put("cpumapd_enqueue_bulk_calls_total", Expected.of("counter", C, "cpu"));

@@ -94,6 +94,8 @@ class PipelineTest {
                 p.map().close();
                 assertThat(p.counters().get(RxCounter.RX, 0)).isEqualTo(frames);
                 assertThat(p.counters().get(RxCounter.SKB_ERRORS, 0)).isZero();
+                assertThat(p.counters().get(RxCounter.EMPTY_POLLS, 0)).as("polls after the capture ran out")
+                        .isPositive();
                 assertThat(p.counters().get(ConsumerCounter.REDIRECT, 0)).isEqualTo(odd);
                 assertThat(p.counters().get(ConsumerCounter.PASS, 0)).isEqualTo(frames - odd);
                 assertThat(p.counters().get(ConsumerCounter.PASS, 1)).isEqualTo(odd);
