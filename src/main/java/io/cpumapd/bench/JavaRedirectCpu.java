@@ -1,6 +1,7 @@
 package io.cpumapd.bench;
 
 import io.cpumapd.counters.ConsumerCounter;
+import io.cpumapd.counters.CounterRegistry;
 import io.cpumapd.counters.EnqueueCounter;
 import io.cpumapd.counters.RxCounter;
 import io.cpumapd.cpumap.CpuMap;
@@ -89,27 +90,28 @@ public final class JavaRedirectCpu implements RedirectCpuRun {
 
     @Override
     public StageSnapshot snapshot() {
+        CounterRegistry c = pipeline.counters();
         int[] cpus = config.cpus();
         StageSnapshot s = StageSnapshot.empty(System.nanoTime(), cpus.length);
         for (int i = 0; i < cpus.length; i++) {
             int k = cpus[i];
-            s.enqueued()[i] = pipeline.counters().get(EnqueueCounter.ENQUEUED, k);
-            s.enqueueDrops()[i] = pipeline.counters().get(EnqueueCounter.DROPS, k);
-            s.bulks()[i] = pipeline.counters().get(EnqueueCounter.BULK_CALLS, k);
-            s.processed()[i] = pipeline.counters().get(ConsumerCounter.PROCESSED, k);
-            s.consumerDrops()[i] = pipeline.counters().get(ConsumerCounter.DROPS, k);
-            s.sched()[i] = pipeline.counters().get(ConsumerCounter.SCHED, k);
-            s.pass()[i] = pipeline.counters().get(ConsumerCounter.PASS, k);
-            s.drop()[i] = pipeline.counters().get(ConsumerCounter.DROP, k);
-            s.redirected()[i] = pipeline.counters().get(ConsumerCounter.REDIRECT, k);
-            s.exceptions()[i] = pipeline.counters().get(ConsumerCounter.EXCEPTIONS, k);
+            s.enqueued()[i] = c.get(EnqueueCounter.ENQUEUED, k);
+            s.enqueueDrops()[i] = c.get(EnqueueCounter.DROPS, k);
+            s.bulks()[i] = c.get(EnqueueCounter.BULK_CALLS, k);
+            s.processed()[i] = c.get(ConsumerCounter.PROCESSED, k);
+            s.consumerDrops()[i] = c.get(ConsumerCounter.DROPS, k);
+            s.sched()[i] = c.get(ConsumerCounter.SCHED, k);
+            s.pass()[i] = c.get(ConsumerCounter.PASS, k);
+            s.drop()[i] = c.get(ConsumerCounter.DROP, k);
+            s.redirected()[i] = c.get(ConsumerCounter.REDIRECT, k);
+            s.exceptions()[i] = c.get(ConsumerCounter.EXCEPTIONS, k);
         }
-        long rxDrops = pipeline.counters().get(RxCounter.DROP, 0) + pipeline.counters().get(RxCounter.ABORTED, 0)
-                - pipeline.counters().get(RxCounter.REDIRECT_ERRORS, 0);
-        return new StageSnapshot(s.timeNs(), pipeline.counters().get(RxCounter.RX, 0), pipeline.counters().get(RxCounter.REDIRECT, 0),
-                pipeline.counters().get(RxCounter.REDIRECT_ERRORS, 0), Math.max(0, rxDrops), s.enqueued(), s.enqueueDrops(),
-                s.bulks(), s.processed(), s.consumerDrops(), s.sched(), s.pass(), s.drop(), s.redirected(),
-                s.exceptions());
+        long[] rx = c.group(RxCounter.class).row(0);
+        long redirectErrors = rx[RxCounter.REDIRECT_ERRORS.ordinal()];
+        long rxDrops = rx[RxCounter.DROP.ordinal()] + rx[RxCounter.ABORTED.ordinal()] - redirectErrors;
+        return new StageSnapshot(s.timeNs(), rx[RxCounter.RX.ordinal()], rx[RxCounter.REDIRECT.ordinal()],
+                redirectErrors, Math.max(0, rxDrops), s.enqueued(), s.enqueueDrops(), s.bulks(), s.processed(),
+                s.consumerDrops(), s.sched(), s.pass(), s.drop(), s.redirected(), s.exceptions());
     }
 
     @Override

@@ -1,42 +1,34 @@
 package io.cpumapd.counters;
 
-import java.util.List;
-
 /**
  * Counters of a consumer, one row per cpumap key: the {@code xdp_cpumap_kthread} tracepoint's
  * fields, plus exceptions and the duty cycle.
  */
 public enum ConsumerCounter implements CounterDescriptor {
-    PROCESSED("processed", "packets", "Packets the consumer dequeued",
-            Export.of("cpumapd.consumer.processed", "Packets the cpu's consumer dequeued")),
+    PROCESSED(Info.of("processed", "packets", "Packets the consumer dequeued",
+            Export.of("cpumapd.consumer.processed", "Packets the cpu's consumer dequeued"))),
     /** Not delivered for other reasons than the program's verdict: {@link #TOO_SHORT} + {@link #INJECT_DROPS}. */
-    DROPS("drops", "packets", "PASS packets not delivered: frames too short, or refused by the TAP"),
-    SCHED("sched", "calls", "Times the consumer gave its core away while idle",
-            Export.of("cpumapd.consumer.sched", "Times the cpu's consumer gave its core away while idle")),
-    PASS("pass", "packets", "Verdict PASS of the entry's program", verdict("pass")),
-    DROP("drop", "packets", "Verdict DROP of the entry's program", verdict("drop"), drops("program")),
-    REDIRECT("redirect", "packets", "Verdict REDIRECT of the entry's program, queued", verdict("redirect")),
-    EXCEPTIONS("exceptions", "packets", "ABORTED, TX, a throwing program, or a redirect that found no target",
-            Export.of("cpumapd.consumer.exceptions", "ABORTED, TX, a throwing program or a redirect without target")),
-    BUSY_NS("busy_ns", "nanoseconds", "Time spent in batches that found work",
-            Export.of("cpumapd.consumer.busy.seconds", "Time the cpu's consumer spent working")),
-    IDLE_NS("idle_ns", "nanoseconds", "Time spent in polls that found no work",
-            Export.of("cpumapd.consumer.idle.seconds", "Time the cpu's consumer spent idle")),
+    DROPS(Info.of("drops", "packets", "PASS packets not delivered: frames too short, or refused by the TAP")),
+    SCHED(Info.of("sched", "calls", "Times the consumer gave its core away while idle",
+            Export.of("cpumapd.consumer.sched", "Times the cpu's consumer gave its core away while idle"))),
+    PASS(Info.of("pass", "packets", "Verdict PASS of the entry's program", verdict("pass"))),
+    DROP(Info.of("drop", "packets", "Verdict DROP of the entry's program", verdict("drop"), drops("program"))),
+    REDIRECT(Info.of("redirect", "packets", "Verdict REDIRECT of the entry's program, queued", verdict("redirect"))),
+    EXCEPTIONS(Info.of("exceptions", "packets", "ABORTED, TX, a throwing program, or a redirect that found no target",
+            Export.of("cpumapd.consumer.exceptions", "ABORTED, TX, a throwing program or a redirect without target"))),
+    BUSY_NS(Info.of("busy_ns", "nanoseconds", "Time spent in batches that found work",
+            Export.of("cpumapd.consumer.busy.seconds", "Time the cpu's consumer spent working"))),
+    IDLE_NS(Info.of("idle_ns", "nanoseconds", "Time spent in polls that found no work",
+            Export.of("cpumapd.consumer.idle.seconds", "Time the cpu's consumer spent idle"))),
     /** Part of {@link #DROPS}: shorter than an Ethernet header. Not a {@code stats} field (unchanged reply). */
-    TOO_SHORT(null, "packets", "PASS packets shorter than an Ethernet header", drops("too_short")),
+    TOO_SHORT(Info.of(null, "packets", "PASS packets shorter than an Ethernet header", drops("too_short"))),
     /** Part of {@link #DROPS}: the TAP refused the frame (the TAP error counters have the errno). */
-    INJECT_DROPS(null, "packets", "PASS packets the TAP refused", drops("inject"));
+    INJECT_DROPS(Info.of(null, "packets", "PASS packets the TAP refused", drops("inject")));
 
-    private final String label;
-    private final String unit;
-    private final String help;
-    private final List<Export> exports;
+    private final Info info;
 
-    ConsumerCounter(String label, String unit, String help, Export... exports) {
-        this.label = label;
-        this.unit = unit;
-        this.help = help;
-        this.exports = List.of(exports);
+    ConsumerCounter(Info info) {
+        this.info = info;
     }
 
     private static Export verdict(String verdict) {
@@ -50,22 +42,7 @@ public enum ConsumerCounter implements CounterDescriptor {
     }
 
     @Override
-    public String label() {
-        return label;
-    }
-
-    @Override
-    public String unit() {
-        return unit;
-    }
-
-    @Override
-    public String help() {
-        return help;
-    }
-
-    @Override
-    public List<Export> exports() {
-        return exports;
+    public Info info() {
+        return info;
     }
 }

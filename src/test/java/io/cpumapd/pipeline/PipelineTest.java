@@ -3,6 +3,7 @@ package io.cpumapd.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cpumapd.counters.ConsumerCounter;
+import io.cpumapd.counters.CounterRegistry;
 import io.cpumapd.counters.EnqueueCounter;
 import io.cpumapd.counters.RxCounter;
 import io.cpumapd.counters.TapCounter;
@@ -88,7 +89,8 @@ class PipelineTest {
                 p.update(0, 512, oddOnward, CpuMap.ANY);
                 p.update(1, 512, null, CpuMap.ANY);
                 p.startRx();
-                await(() -> p.counters().get(ConsumerCounter.PROCESSED, 0) + p.counters().get(ConsumerCounter.PROCESSED, 1)
+                CounterRegistry c = p.counters();
+                await(() -> c.get(ConsumerCounter.PROCESSED, 0) + c.get(ConsumerCounter.PROCESSED, 1)
                         >= frames + odd, 20_000);
                 p.stopRx();
                 p.map().close();
@@ -99,9 +101,9 @@ class PipelineTest {
                 assertThat(p.counters().get(ConsumerCounter.REDIRECT, 0)).isEqualTo(odd);
                 assertThat(p.counters().get(ConsumerCounter.PASS, 0)).isEqualTo(frames - odd);
                 assertThat(p.counters().get(ConsumerCounter.PASS, 1)).isEqualTo(odd);
-                assertThat(p.counters().get(EnqueueCounter.ENQUEUED, 1)).as("entry 0's own redirects, counted after it retired")
+                assertThat(c.get(EnqueueCounter.ENQUEUED, 1)).as("entry 0's own redirects, counted after it retired")
                         .isEqualTo(odd);
-                assertThat(p.counters().get(TapCounter.PACKETS, 1) + p.counters().get(TapCounter.PACKETS, 2)).isEqualTo(frames);
+                assertThat(c.get(TapCounter.PACKETS, 1) + c.get(TapCounter.PACKETS, 2)).isEqualTo(frames);
                 assertThat(p.counters().get(TapCounter.ERRORS, 1) + p.counters().get(TapCounter.ERRORS, 2)).isZero();
                 assertThat(Capture.sequenceIds(capture.stopWhenQuiet())).isEqualTo(Capture.expectedOnce(sent));
             } finally {

@@ -93,15 +93,15 @@ class PipelineTapEndToEndTest {
                     p.startRx();
                     p.awaitRx(FRAMES, 20_000);
                     long end = System.currentTimeMillis() + 10_000;
-                    while (p.counters().get(ConsumerCounter.PROCESSED, 0) + p.counters().get(ConsumerCounter.PROCESSED, 1) < FRAMES
+                    while (p.consumer(0, ConsumerCounter.PROCESSED) + p.consumer(1, ConsumerCounter.PROCESSED) < FRAMES
                             && System.currentTimeMillis() < end) {
                         Thread.sleep(10);
                     }
                     p.stopRx();
                     p.map.close();
                     assertThat(p.rx(RxCounter.RX)).isEqualTo(FRAMES);
-                    assertThat(p.counters().get(ConsumerCounter.PASS, 0)).as("entry 0: even lengths").isEqualTo(even);
-                    assertThat(p.counters().get(ConsumerCounter.PASS, 1)).as("entry 1: odd lengths").isEqualTo(FRAMES - even);
+                    assertThat(p.consumer(0, ConsumerCounter.PASS)).as("entry 0: even lengths").isEqualTo(even);
+                    assertThat(p.consumer(1, ConsumerCounter.PASS)).as("entry 1: odd lengths").isEqualTo(FRAMES - even);
                     assertThat(deliveries.stream().mapToLong(d -> d.counters().packets()).sum()).as("injected")
                             .isEqualTo(FRAMES);
                     assertThat(deliveries.stream().mapToLong(d -> d.counters().errors()).sum()).as("errors").isZero();
@@ -148,7 +148,7 @@ class PipelineTapEndToEndTest {
                     p.startRx();
                     p.awaitRx(frames.size(), 20_000);
                     long end = System.currentTimeMillis() + 10_000;
-                    while (p.counters().get(ConsumerCounter.PROCESSED, 0) < frames.size() && System.currentTimeMillis() < end) {
+                    while (p.consumer(0, ConsumerCounter.PROCESSED) < frames.size() && System.currentTimeMillis() < end) {
                         Thread.sleep(10);
                     }
                     p.stopRx();
@@ -156,9 +156,9 @@ class PipelineTapEndToEndTest {
                     long injected = deliveries.stream().mapToLong(d -> d.counters().packets()).sum();
                     long refused = deliveries.stream().mapToLong(d -> d.counters().errors()).sum();
                     assertThat(p.rx(RxCounter.RX)).isEqualTo(frames.size());
-                    assertThat(p.counters().get(ConsumerCounter.PASS, 0)).isEqualTo(frames.size());
+                    assertThat(p.consumer(0, ConsumerCounter.PASS)).isEqualTo(frames.size());
                     assertThat(deliveries.stream().mapToLong(TapDelivery::tooShort).sum()).isEqualTo(tooShort);
-                    assertThat(p.counters().get(ConsumerCounter.DROPS, 0)).as("too short + refused by the TAP")
+                    assertThat(p.consumer(0, ConsumerCounter.DROPS)).as("too short + refused by the TAP")
                             .isEqualTo(tooShort + refused);
                     assertThat(injected + refused).isEqualTo(frames.size() - tooShort);
                     assertThat(injected).as("frames of 14 bytes or more are taken as the kernel would")
