@@ -1,5 +1,7 @@
 package io.cpumapd.pipeline;
 
+import io.cpumapd.counters.CounterGroup;
+import io.cpumapd.counters.TapReturnCounter;
 import io.cpumapd.dpdk.Mempool;
 import io.cpumapd.dpdk.Port;
 import io.cpumapd.tap.TapDevice;
@@ -7,7 +9,6 @@ import io.cpumapd.tap.TapOptions;
 import io.cpumapd.worker.ReturnPath;
 import io.cpumapd.worker.TapQueueOwners;
 import io.cpumapd.worker.TapReturn;
-import io.cpumapd.worker.TapReturnCounter;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +29,8 @@ final class TapPorts implements AutoCloseable {
     private final List<String> portNames = new ArrayList<>();
     private final TapDevice[] byPortId;
     private final int[] txQueues;
-    private final List<TapReturn> live = new ArrayList<>();
-    private final long[][][] retired;
+    private final int queues;
+    private CounterGroup<TapReturnCounter> counters;
     private final boolean[] carrier;
     private final ScheduledExecutorService linkWatcher;
     private boolean initialized;
@@ -62,7 +63,7 @@ final class TapPorts implements AutoCloseable {
             throw e;
         }
         txQueues = tx.stream().mapToInt(Integer::intValue).toArray();
-        retired = new long[taps.size()][queues][TapReturnCounter.ALL.length];
+        this.queues = queues;
         carrier = new boolean[taps.size()];
         if (taps.isEmpty()) {
             linkWatcher = null;
@@ -120,16 +121,36 @@ final class TapPorts implements AutoCloseable {
         return new ReturnPath(taps, txQueues, ownQueue, lane, orphans, pool, arena, this::register, this::retire);
     }
 
-    private synchronized void register(TapReturn r) {
-        live.add(r);
+    /** The counter set the readers' blocks go into: row {@link #row(int, int)} of each (TAP, queue). */
+    void counters(CounterGroup<TapReturnCounter> group) {
+        this.counters = group;
     }
 
-    private synchronized void retire(TapReturn r) {
-        if (live.remove(r)) {
-            int t = index(r.tap());
-            for (TapReturnCounter c : TapReturnCounter.ALL) {
-                retired[t][r.queue()][c.ordinal()] += r.counter(c);
-            }
+    /** Rows of the return-path counter set: one per queue of every TAP. */
+    int rows() {
+        return taps.size() * queues;
+    }
+
+    /** The metric labels of a row. */
+    String[] rowTags(int row) {
+        int t = row / queues;
+        return new String[] {"tap", taps.get(t).device().name(), "port", portNames.get(t), "queue",
+            Integer.toString(row % queues)};
+    }
+
+    int row(int tap, int queue) {
+        return tap * queues + queue;
+    }
+
+    private void register(TapReturn r) {
+        if (counters != null) {
+            counters.register(r.counters(), row(index(r.tap()), r.queue()));
+        }
+    }
+
+    private void retire(TapReturn r) {
+        if (counters != null) {
+            counters.retire(r.counters());
         }
     }
 
@@ -140,32 +161,6 @@ final class TapPorts implements AutoCloseable {
             }
         }
         throw new IllegalArgumentException("not a TAP of this pipeline: " + device);
-    }
-
-    /** Counter {@code c} of queue {@code queue} of TAP {@code tap} (port order), over every reader ever. */
-    synchronized long returnCounter(int tap, int queue, TapReturnCounter c) {
-        long sum = retired[tap][queue][c.ordinal()];
-        TapDevice device = taps.get(tap).device();
-        for (TapReturn r : live) {
-            if (r.tap() == device && r.queue() == queue) {
-                sum += r.counter(c);
-            }
-        }
-        return sum;
-    }
-
-    /** Counter {@code c} over every queue of every TAP. */
-    synchronized long returnTotal(TapReturnCounter c) {
-        long sum = 0;
-        for (long[][] tap : retired) {
-            for (long[] queue : tap) {
-                sum += queue[c.ordinal()];
-            }
-        }
-        for (TapReturn r : live) {
-            sum += r.counter(c);
-        }
-        return sum;
     }
 
     @Override

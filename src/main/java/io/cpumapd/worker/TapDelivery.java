@@ -1,5 +1,6 @@
 package io.cpumapd.worker;
 
+import io.cpumapd.counters.CounterBlock;
 import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Mbuf;
 import io.cpumapd.skb.SkBuff;
@@ -140,6 +141,11 @@ public final class TapDelivery implements Delivery {
     /** Injections into every TAP this thread writes to. */
     public InjectorCounters counters() {
         return counters;
+    }
+
+    @Override
+    public CounterBlock tapCounters() {
+        return counters.block();
     }
 
     /** Any thread: frames dropped because they are shorter than an Ethernet header. */

@@ -1,5 +1,7 @@
 package io.cpumapd.worker;
 
+import io.cpumapd.counters.CounterBlock;
+import io.cpumapd.counters.TapReturnCounter;
 import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Mbuf;
 import io.cpumapd.dpdk.MbufStash;
@@ -7,7 +9,6 @@ import io.cpumapd.dpdk.Mempool;
 import io.cpumapd.dpdk.Port;
 import io.cpumapd.dpdk.TxBuffer;
 import io.cpumapd.gso.Segmenter;
-import io.cpumapd.metrics.Counters;
 import io.cpumapd.tap.TapDevice;
 import io.cpumapd.tap.TapReader;
 import java.lang.foreign.Arena;
@@ -31,8 +32,9 @@ public final class TapReturn implements AutoCloseable {
     private final boolean chains;
     private final HandleArray burst;
     private final HandleArray dropped;
-    private final Counters counters = new Counters(TapReturnCounter.ALL.length);
-    private final int[] pending = new int[TapReturnCounter.ALL.length];
+    private static final TapReturnCounter[] COUNTERS = TapReturnCounter.values();
+    private final CounterBlock counters = CounterBlock.of(COUNTERS);
+    private final int[] pending = new int[COUNTERS.length];
     private final int queue;
     private final TapDevice tap;
     private long lastSent;
@@ -131,6 +133,11 @@ public final class TapReturn implements AutoCloseable {
     /** Any thread. */
     public long counter(TapReturnCounter c) {
         return counters.get(c.ordinal());
+    }
+
+    /** The one-row block of this reader's counters, for the pipeline's counter registry. */
+    public CounterBlock counters() {
+        return counters;
     }
 
     /** Frames the kernel lost while this reader read them (refused, or bigger than the rooms). */

@@ -2,6 +2,7 @@ package io.cpumapd.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cpumapd.counters.TapReturnCounter;
 import io.cpumapd.dpdk.Eal;
 import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Mbuf;
