@@ -29,6 +29,9 @@ public final class ReturnPath implements AutoCloseable {
     private final Consumer<TapReturn> onCreate;
     private final Consumer<TapReturn> onClose;
     private boolean closed;
+    /** When the last poll found every queue empty; far in the past after one that found work. */
+    private long lastEmptyNs = Long.MIN_VALUE / 2;
+    private static final long EMPTY_PAUSE_NS = 20_000;
 
     /**
      * @param ownQueue     this thread's queue index on every TAP
@@ -67,8 +70,23 @@ public final class ReturnPath implements AutoCloseable {
         return r;
     }
 
-    /** Reads and sends one batch from each queue this thread reads now; returns the frames read. */
+    /**
+     * Reads and sends one batch from each queue this thread reads now; returns the frames read.
+     * A read of an empty queue is a system call: for {@link #EMPTY_PAUSE_NS} after a poll that
+     * found nothing, polls return at once, so a busy RX loop does not pay a readv per queue per
+     * burst while the kernel sends nothing (an answer waits that long at most).
+     */
     public int poll() {
+        long now = System.nanoTime();
+        if (now - lastEmptyNs < EMPTY_PAUSE_NS) {
+            return 0;
+        }
+        int work = pollQueues();
+        lastEmptyNs = work > 0 ? Long.MIN_VALUE / 2 : now;
+        return work;
+    }
+
+    private int pollQueues() {
         int work = 0;
         for (int t = 0; t < taps.length; t++) {
             TapReturn r = own[t];
