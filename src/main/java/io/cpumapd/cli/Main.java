@@ -3,12 +3,16 @@ package io.cpumapd.cli;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 @Command(name = "cpumapd", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "The kernel's BPF CPU map in user space: DPDK RX, Java filters, rte_ring queues, pinned consumers, TAP injection.",
         subcommands = {RunCommand.class, StatusCommand.class, CpumapCommand.class, FilterCommand.class, StatsCommand.class,
                 BenchCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Main {
+    @Mixin
+    GlobalOptions global;
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
