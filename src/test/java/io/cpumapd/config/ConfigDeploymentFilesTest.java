@@ -75,7 +75,7 @@ class ConfigDeploymentFilesTest {
         }
 
         assertThat(keys).containsEntry("Type", List.of("notify")).containsEntry("NotifyAccess", List.of("all"))
-                .containsEntry("ExecStart", List.of("/opt/cpumapd/cpumapd run --config /etc/cpumapd/cpumapd.yaml"))
+                .containsEntry("ExecStart", List.of("/usr/bin/cpumapd run --config /etc/cpumapd/cpumapd.yaml"))
                 .containsEntry("Restart", List.of("on-failure")).containsEntry("RuntimeDirectory", List.of("cpumapd"))
                 .containsEntry("RuntimeDirectoryMode", List.of("0700"))
                 .containsEntry("LimitMEMLOCK", List.of("infinity")).containsEntry("KillSignal", List.of("SIGTERM"))
