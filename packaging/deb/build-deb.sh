@@ -49,13 +49,18 @@ for f in "$JAR" "$BUILD/runtime.classpath" "$SHIM"; do
     [ -f "$f" ] || die "$f is missing: build first (./cpumapd build)"
 done
 
-# 0.1.0-SNAPSHOT becomes 0.1.0~git<commit time>.<hash>: below the 0.1.0 release, above older snapshots.
+# 0.1.0-SNAPSHOT becomes 0.1.0~git<commit time>.<hash>: below the 0.1.0 release, above older
+# snapshots.
 git_() { git -C "$ROOT" "$@" 2>/dev/null; }
 if [ -z "$VERSION" ]; then
     VERSION="$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' "$ROOT/pom.xml" | head -n 1)"
     if [[ "$VERSION" == *-SNAPSHOT ]]; then
         stamp="$(TZ=UTC git_ log -1 --format=%cd --date=format-local:%Y%m%d%H%M%S || true)"
-        VERSION="${VERSION%-SNAPSHOT}~git${stamp:-0}.$(git_ rev-parse --short=7 HEAD || echo unknown)"
+        if [ -n "$stamp" ]; then
+            VERSION="${VERSION%-SNAPSHOT}~git$stamp.$(git_ rev-parse --short=7 HEAD)"
+        else
+            VERSION="${VERSION%-SNAPSHOT}~snapshot"   # no git here (a Docker build context)
+        fi
     fi
 fi
 [[ "$VERSION" =~ ^[0-9][A-Za-z0-9.+~]*$ ]] || die "'$VERSION' is not a Debian version of a native package"
