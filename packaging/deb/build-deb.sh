@@ -145,6 +145,8 @@ install -m 0644 "$ROOT"/config/examples/*.yaml "$DOC/examples/"
 # The unit comes from config/ as it is (its service semantics are config/'s).
 grep -q '^ExecStart=/usr/bin/cpumapd ' "$ROOT/config/cpumapd.service" \
     || die "config/cpumapd.service must start /usr/bin/cpumapd"
+! grep -n '/opt/cpumapd' "$ROOT/config/cpumapd.service" >&2 \
+    || die "config/cpumapd.service names /opt/cpumapd (above): the package installs /usr/bin/cpumapd"
 install -m 0644 "$ROOT/config/cpumapd.service" "$S/lib/systemd/system/cpumapd.service"
 
 # Completion and man page, from the Picocli model, run on the runtime just made.
