@@ -1,5 +1,6 @@
 package io.cpumapd.cli;
 
+import io.cpumapd.daemon.Logging;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,6 +15,8 @@ public final class Main {
     GlobalOptions global;
 
     public static void main(String[] args) {
+        // Logs go to stderr, so a command's own output stays clean; `run` moves them to stdout.
+        Logging.install(System.err);
         System.exit(commandLine().execute(args));
     }
 
