@@ -67,7 +67,7 @@ int cpm_bench_pipeline_stop(void);
 
 /* Injection loops of `cpumapd bench inject`, one core, for duration_ns; return frames written,
  * *elapsed_ns and *errors set. write(): one frame per call, no vnet header. writev: the header
- * (hdr_len bytes, may be 0) + frame, batch frames per round, as cpm_tap_write_batch does. */
+ * (hdr_len bytes, may be 0) + frame, batch frames per round, as cpm_tap_writev_batch does. */
 uint64_t cpm_bench_tap_write(int fd, const uint8_t *frame, uint32_t len, uint64_t duration_ns,
 			     uint64_t *elapsed_ns, uint64_t *errors);
 uint64_t cpm_bench_tap_writev(int fd, const uint8_t *frame, uint32_t len, uint32_t hdr_len, uint32_t batch,

@@ -72,7 +72,7 @@ uint64_t cpm_bench_tap_writev(int fd, const uint8_t *frame, uint32_t len, uint32
 		for (r = 0; r < CLOCK_EVERY / 8; r++) {
 			uint32_t i;
 
-			for (i = 0; i < batch; i++) { /* one batch: what cpm_tap_write_batch does */
+			for (i = 0; i < batch; i++) { /* one batch: what cpm_tap_writev_batch does for one-piece frames */
 				ssize_t ret;
 
 				do {

@@ -16,46 +16,7 @@ uint16_t cpm_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uin
 int cpm_port_setup(uint16_t port, uint16_t nb_rxq, uint16_t nb_txq, uint16_t nb_rxd,
 		   uint16_t nb_txd, struct rte_mempool *mp)
 {
-	struct rte_eth_dev_info info;
-	struct rte_eth_conf conf;
-	int ret, socket;
-	uint16_t q;
-
-	if (!rte_eth_dev_is_valid_port(port))
-		return -ENODEV;
-	ret = rte_eth_dev_info_get(port, &info);
-	if (ret != 0)
-		return ret;
-	if (nb_rxq > info.max_rx_queues || nb_txq > info.max_tx_queues)
-		return -EINVAL;
-
-	memset(&conf, 0, sizeof(conf));
-	if (nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
-		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf =
-			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
-	}
-	ret = rte_eth_dev_configure(port, nb_rxq, nb_txq, &conf);
-	if (ret != 0)
-		return ret;
-	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
-	if (ret != 0)
-		return ret;
-
-	socket = rte_eth_dev_socket_id(port);
-	if (socket < 0)
-		socket = SOCKET_ID_ANY;
-	for (q = 0; q < nb_rxq; q++) {
-		ret = rte_eth_rx_queue_setup(port, q, nb_rxd, socket, NULL, mp);
-		if (ret != 0)
-			return ret;
-	}
-	for (q = 0; q < nb_txq; q++) {
-		ret = rte_eth_tx_queue_setup(port, q, nb_txd, socket, NULL);
-		if (ret != 0)
-			return ret;
-	}
-	return 0;
+	return cpm_port_setup_mtu(port, nb_rxq, nb_txq, nb_rxd, nb_txd, mp, 0);
 }
 
 int cpm_port_info(uint16_t port, int64_t out[5], char *drv, unsigned int drv_len)

@@ -23,9 +23,6 @@ public final class Port {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_SHORT, ValueLayout.ADDRESS));
     private static final MethodHandle FIND_NEXT = Native.downcall("rte_eth_find_next",
             FunctionDescriptor.of(ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT));
-    private static final MethodHandle SETUP = Native.downcall("cpm_port_setup",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT,
-                    ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT, ValueLayout.JAVA_SHORT, Native.POINTER));
     private static final FunctionDescriptor PORT_OP = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_SHORT);
     private static final MethodHandle START = Native.downcall("rte_eth_dev_start", PORT_OP);
     private static final MethodHandle STOP = Native.downcall("rte_eth_dev_stop", PORT_OP);
@@ -108,25 +105,9 @@ public final class Port {
         return name;
     }
 
-    /** Configures queues (RSS when the driver has it and rxQueues > 1) and sets every queue up. */
+    /** Configures queues (RSS when the driver has it and rxQueues > 1) and sets every queue up; the driver's MTU. */
     public void configure(int rxQueues, int txQueues, int rxDescriptors, int txDescriptors, Mempool pool) {
-        try {
-            int ret = (int) SETUP.invokeExact(id, (short) rxQueues, (short) txQueues, (short) rxDescriptors,
-                    (short) txDescriptors, pool.address());
-            if (ret == -Errno.EINVAL) {
-                PortInfo info = info();
-                if (rxQueues > info.maxRxQueues() || txQueues > info.maxTxQueues()) {
-                    throw new DpdkException(op("configure"), Errno.EINVAL, "asked " + rxQueues + " rx / " + txQueues
-                            + " tx queues, driver " + info.driver() + " has at most " + info.maxRxQueues() + " / "
-                            + info.maxTxQueues());
-                }
-            }
-            Errno.check(ret, op("configure rxq=" + rxQueues + " txq=" + txQueues));
-        } catch (DpdkException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        configure(rxQueues, txQueues, rxDescriptors, txDescriptors, pool, 0);
     }
 
     /**

@@ -101,6 +101,33 @@ public final class TwoWayLab implements AutoCloseable {
                 """.formatted(i, i, hostLink(i), tapName(i), tapIpv4(i), tapIpv6(i));
     }
 
+    /**
+     * A daemon config over the first {@code ports} veths: one RX worker on cpu 0 polling them all,
+     * l4-hash over entries on cpus 0 and 1, no metrics, the control socket at {@code socket}.
+     */
+    public String yaml(Path socket, int ports) {
+        StringBuilder portYaml = new StringBuilder();
+        StringBuilder queues = new StringBuilder();
+        for (int i = 0; i < ports; i++) {
+            portYaml.append(port(i));
+            queues.append(i == 0 ? "" : ", ").append("{port: veth").append(i).append(", queue: 0}");
+        }
+        return """
+                eal:
+                  args: [--no-huge, -m, "512", --no-pci, --no-telemetry]
+                ports:
+                %s
+                rx_workers:
+                  - {name: rx0, core: 0, queues: [%s]}
+                filter: {name: l4-hash}
+                cpumap:
+                  max_entries: 2
+                  entries: [{cpu: 0, qsize: 1024}, {cpu: 1, qsize: 1024}]
+                metrics: {enabled: false}
+                control: {socket: %s}
+                """.formatted(portYaml, queues, socket);
+    }
+
     /** Starts cpumapd in the host namespace with {@code yaml} and waits until it is ready. */
     public DaemonProcess start(Path dir, String yaml) throws Exception {
         Path config = dir.resolve("cpumapd.yaml");

@@ -20,20 +20,7 @@ class TwoPortsTest {
     @Test
     void eachPortHasItsTapAndTheHostRoutesBetweenThem() throws Exception {
         try (TwoWayLab lab = TwoWayLab.create(2)) {
-            String yaml = """
-                    eal:
-                      args: [--no-huge, -m, "512", --no-pci, --no-telemetry]
-                    ports:
-                    %s%s
-                    rx_workers:
-                      - {name: rx0, core: 0, queues: [{port: veth0, queue: 0}, {port: veth1, queue: 0}]}
-                    filter: {name: l4-hash}
-                    cpumap:
-                      max_entries: 2
-                      entries: [{cpu: 0, qsize: 1024}, {cpu: 1, qsize: 1024}]
-                    metrics: {enabled: false}
-                    control: {socket: %s}
-                    """.formatted(lab.port(0), lab.port(1), dir.resolve("cpumapd.sock"));
+            String yaml = lab.yaml(dir.resolve("cpumapd.sock"), 2);
             DaemonProcess d = lab.start(dir, yaml);
             lab.host().exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
             for (int i = 0; i < 2; i++) {

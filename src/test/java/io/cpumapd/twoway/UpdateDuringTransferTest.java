@@ -25,20 +25,7 @@ class UpdateDuringTransferTest {
     @Test
     void connectionsSurviveEntriesReplacedAndDeleted() throws Exception {
         try (TwoWayLab lab = TwoWayLab.create(1)) {
-            String yaml = """
-                    eal:
-                      args: [--no-huge, -m, "512", --no-pci, --no-telemetry]
-                    ports:
-                    %s
-                    rx_workers:
-                      - {name: rx0, core: 0, queues: [{port: veth0, queue: 0}]}
-                    filter: {name: l4-hash}
-                    cpumap:
-                      max_entries: 2
-                      entries: [{cpu: 0, qsize: 1024}, {cpu: 1, qsize: 1024}]
-                    metrics: {enabled: false}
-                    control: {socket: %s}
-                    """.formatted(lab.port(0), dir.resolve("cpumapd.sock"));
+            String yaml = lab.yaml(dir.resolve("cpumapd.sock"), 1);
             DaemonProcess d = lab.start(dir, yaml);
             Path hostDir = Files.createDirectories(dir.resolve("host"));
             Path clientDir = Files.createDirectories(dir.resolve("client"));
