@@ -55,15 +55,11 @@ class JumboReplayTest {
             // The listener first: the capture plays as soon as the daemon is ready.
             Process receiver = new ProcessBuilder("ip", "netns", "exec", lab.host().name(), "/usr/bin/python3", "-c",
                     String.join("\n",
-                            "import socket, time",
+                            "import socket",
                             "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
-                            "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
-                            "end = time.time() + 60",
-                            "while True:",
-                            "    try:",
-                            "        s.bind(('198.18.0.1', 5000)); break",
-                            "    except OSError:",
-                            "        time.sleep(0.05)",
+                            "s.setsockopt(socket.SOL_IP, 15, 1)  # IP_FREEBIND: the TAP's address comes later",
+                            "s.setsockopt(socket.SOL_SOCKET, 33, 1 << 23)  # SO_RCVBUFFORCE: all 40 may wait at once",
+                            "s.bind(('198.18.0.1', 5000))",
                             "print('bound', flush=True)",
                             "s.settimeout(20)",
                             "n = 0",
@@ -73,10 +69,14 @@ class JumboReplayTest {
                             "print('got', n, flush=True)"))
                     .redirectErrorStream(true).start();
             try {
+                // Bound before the daemon exists: the capture plays as soon as RX starts.
+                java.io.BufferedReader out = new java.io.BufferedReader(
+                        new java.io.InputStreamReader(receiver.getInputStream()));
+                assertThat(out.readLine()).isEqualTo("bound");
                 DaemonProcess d = lab.start(dir, yaml);
                 assertThat(receiver.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-                String out = new String(receiver.getInputStream().readAllBytes());
-                assertThat(out).as(out).contains("got " + FRAMES);
+                String rest = out.lines().collect(java.util.stream.Collectors.joining("\n"));
+                assertThat(rest).as(rest).contains("got " + FRAMES);
                 assertThat(lab.linkStat(tap, "rx", "bytes")).isEqualTo((long) FRAMES * FRAME_BYTES);
                 assertThat(lab.linkStat(tap, "rx", "packets")).isEqualTo(FRAMES);
                 assertThat(d.terminate(30_000)).as(d.log()).isZero();
