@@ -34,6 +34,8 @@ public final class TwoWayLab implements AutoCloseable {
             for (int i = 0; i < ports; i++) {
                 NetNamespace c = NetNamespace.create("c14c" + i);
                 clients.add(c);
+                // No router solicitations: the clients stay quiet unless a test makes them talk.
+                c.exec("sysctl", "-qw", "net.ipv6.conf.default.router_solicitations=0");
                 host.exec("ip", "link", "add", hostLink(i), "type", "veth", "peer", "name", clientLink(i), "netns",
                         c.name());
                 host.exec("ip", "link", "set", hostLink(i), "up");
