@@ -15,6 +15,10 @@ public final class ControlException extends Exception {
     public static final String EEXIST = "EEXIST";
     public static final String ENOENT = "ENOENT";
     public static final String EINVAL = "EINVAL";
+    /** A second-stage redirect cycle. */
+    public static final String ELOOP = "ELOOP";
+    /** Not enough mbufs to back an update. */
+    public static final String ENOMEM = "ENOMEM";
     // The protocol's own.
     public static final String EBADMSG = "EBADMSG";
     public static final String EMSGSIZE = "EMSGSIZE";
@@ -22,6 +26,12 @@ public final class ControlException extends Exception {
     public static final String EFILTER = "EFILTER";
     public static final String EPERM = "EPERM";
     public static final String EIO = "EIO";
+    /** The daemon is stopping (or still starting): the request was not run. */
+    public static final String ESHUTDOWN = "ESHUTDOWN";
+    /** Too many control connections at once. */
+    public static final String EBUSY = "EBUSY";
+    /** A request line did not arrive whole within the per-request deadline. */
+    public static final String ETIMEDOUT = "ETIMEDOUT";
     /** Only when a server refuses to start: another one answers on the socket. */
     public static final String EADDRINUSE = "EADDRINUSE";
 

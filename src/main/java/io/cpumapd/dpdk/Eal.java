@@ -177,7 +177,7 @@ public final class Eal implements AutoCloseable {
      * Removes it when this process named the prefix (also after a failed init), so repeated runs and
      * tests leave nothing; the default prefix may be another DPDK process's and is left alone.
      */
-    private static void removeRuntimeDirectory(List<String> args) {
+    public static void removeRuntimeDirectory(List<String> args) {
         String prefix = null;
         for (String a : args) {
             if (a.startsWith("--file-prefix=")) {

@@ -21,6 +21,8 @@ public final class Errno {
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int ENOSPC = 28;
+    public static final int ELOOP = 40;
+    public static final int ESHUTDOWN = 108;
     public static final int ENOTSUP = 95;
     public static final int EALREADY = 114;
     public static final int EOVERFLOW = 75;
@@ -80,6 +82,8 @@ public final class Errno {
             case ENODEV -> "ENODEV";
             case EINVAL -> "EINVAL";
             case ENOSPC -> "ENOSPC";
+            case ELOOP -> "ELOOP";
+            case ESHUTDOWN -> "ESHUTDOWN";
             case ENOTSUP -> "ENOTSUP";
             case EALREADY -> "EALREADY";
             case EOVERFLOW -> "EOVERFLOW";

@@ -98,7 +98,7 @@ public final class Pipeline implements AutoCloseable {
             lanes = new TxLanes(Math.max(laneCount, workerCount));
             tap = spec.tap() == null ? null : TapDevice.create(spec.tap());
             totals = new PipelineTotals(spec.maxEntries(), tap == null ? 0 : tap.queueCount());
-            map = new CpuMap(spec.maxEntries(), Cpus.online(), quiescence, this::newConsumer);
+            map = new CpuMap(spec.maxEntries(), Cpus.usable(), quiescence, this::newConsumer);
             for (int i = 0; i < workerCount; i++) {
                 PipelineSpec.WorkerSpec w = spec.workers().get(i);
                 workers.add(newWorker(i, w, filterPerWorker.apply(i)));
@@ -274,6 +274,42 @@ public final class Pipeline implements AutoCloseable {
         int inUse = pool.inUse();
         pool.close();
         return inUse;
+    }
+
+    /**
+     * Hot threads still running, named with what they run (RX worker and its filter, consumer and its
+     * program): after a stop that did not finish, the ones that did not stop.
+     */
+    public List<String> hotThreadsAlive() {
+        List<String> alive = new ArrayList<>();
+        for (int i = 0; i < runners.size(); i++) {
+            Thread t = runners.get(i).thread();
+            if (t != null && t.isAlive()) {
+                PacketFilter f = filters.get(i).get();
+                alive.add("RX worker " + workers.get(i).roleName() + " (filter " + (f == null ? "none" : f.name()) + ")");
+            }
+        }
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("cpumap/") && t.getName().contains("/map:") && t.isAlive()) {
+                alive.add("consumer " + t.getName());
+            }
+        }
+        return alive;
+    }
+
+    /** RX workers started and no longer running (their thread ended): what a watchdog must not hide. */
+    public List<String> hotThreadsDown() {
+        List<String> down = new ArrayList<>();
+        if (!rxStarted || rxStopped) {
+            return down;
+        }
+        for (int i = 0; i < runners.size(); i++) {
+            Thread t = runners.get(i).thread();
+            if (t == null || !t.isAlive()) {
+                down.add(workers.get(i).roleName());
+            }
+        }
+        return down;
     }
 
     // ---- readers, any thread, no locks on the hot side ----

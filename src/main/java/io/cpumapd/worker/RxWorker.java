@@ -138,7 +138,13 @@ public final class RxWorker implements Agent {
     private void act(long m, Verdict v, int rxPort) {
         if (v == Verdict.REDIRECT) {
             boolean queued;
-            if (packet.targetKind() == Packet.TARGET_PORT) {
+            if (packet.targetKind() == Packet.TARGET_NONE) {
+                // A bare REDIRECT (no redirect() call): no target, not the previous packet's.
+                pending[RxCounter.REDIRECT_ERRORS.ordinal()]++;
+                dropped.set(drops++, m);
+                pending[RxCounter.ABORTED.ordinal()]++;
+                return;
+            } else if (packet.targetKind() == Packet.TARGET_PORT) {
                 queued = portTx.send(packet.targetKey(), m);
             } else if (skbMode) {
                 if (skbBuilder.build(skb, m)) {
