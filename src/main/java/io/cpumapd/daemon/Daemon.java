@@ -311,7 +311,9 @@ public final class Daemon implements AutoCloseable {
             housekeeping.shutdownNow();
         }
         closeMetrics();
+        Log.info("metrics", "stopped answering");
         awaitRequests();
+        Log.info("control", "requests in progress done; new ones are refused (ESHUTDOWN) from now on");
         Thread down = new Thread(this::takeDown, "cpumapd-shutdown");
         down.setDaemon(true);
         down.start();
@@ -414,6 +416,11 @@ public final class Daemon implements AutoCloseable {
 
     public double uptimeSeconds() {
         return (System.nanoTime() - startedNs) / 1e9;
+    }
+
+    /** The control server (its connection counters), null before it started. */
+    ControlServer control() {
+        return control;
     }
 
     public String metricsUrl() {

@@ -82,6 +82,12 @@ final class Snapshots {
             out.putNull("tap");
         }
         out.putObject("mempool").put("size", p.mempool().size()).put("in_use", p.mempool().inUse());
+        if (d.control() != null) {
+            out.putObject("control").put("connections", d.control().connections())
+                    .put("refused_busy", d.control().refusedConnections())
+                    .put("evicted_idle", d.control().evictedConnections())
+                    .put("request_timeouts", d.control().timedOutRequests());
+        }
         if (d.metricsUrl() != null) {
             out.put("metrics", d.metricsUrl());
         } else {

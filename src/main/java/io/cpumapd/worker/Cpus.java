@@ -62,11 +62,13 @@ public final class Cpus {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment mask = arena.allocate(MASK_BYTES);
             int pid = (int) ProcessHandle.current().pid();
+            // glibc's wrapper returns 0 (not the kernel's byte count) and zeroes the rest of the mask
             int ret = (int) SCHED_GETAFFINITY.invokeExact(pid, (long) MASK_BYTES, mask);
-            if (ret <= 0) {
+            if (ret != 0) {
                 return null;
             }
-            return BitSet.valueOf(mask.asSlice(0, ret).toArray(ValueLayout.JAVA_BYTE));
+            BitSet set = BitSet.valueOf(mask.toArray(ValueLayout.JAVA_BYTE));
+            return set.isEmpty() ? null : set;
         } catch (Throwable t) {
             return null;
         }
