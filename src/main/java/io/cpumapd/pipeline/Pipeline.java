@@ -56,6 +56,8 @@ public final class Pipeline implements AutoCloseable {
     private final List<RxWorker> workers = new ArrayList<>();
     private final List<FilterSlot> filters = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
+    /** The RX threads as started (AgentRunner forgets its thread once closing begins). */
+    private final List<Thread> rxThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Arena arena = Arena.ofShared();
     private final TxLanes lanes;
     private final PipelineTotals totals;
@@ -196,6 +198,7 @@ public final class Pipeline implements AutoCloseable {
             AgentRunner.startOnThread(r, runnable -> {
                 Thread t = new Thread(runnable, r.agent().roleName());
                 t.setDaemon(true);
+                rxThreads.add(t);
                 return t;
             });
         }
@@ -282,12 +285,14 @@ public final class Pipeline implements AutoCloseable {
      */
     public List<String> hotThreadsAlive() {
         List<String> alive = new ArrayList<>();
-        for (int i = 0; i < runners.size(); i++) {
-            Thread t = runners.get(i).thread();
-            if (t != null && t.isAlive()) {
+        for (int i = 0; i < rxThreads.size(); i++) {
+            if (rxThreads.get(i).isAlive()) {
                 PacketFilter f = filters.get(i).get();
                 alive.add("RX worker " + workers.get(i).roleName() + " (filter " + (f == null ? "none" : f.name()) + ")");
             }
+        }
+        if (!alive.isEmpty()) {
+            return alive; // consumers wait for the RX workers' grace period: those are the ones stuck
         }
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().startsWith("cpumap/") && t.getName().contains("/map:") && t.isAlive()) {
@@ -303,9 +308,8 @@ public final class Pipeline implements AutoCloseable {
         if (!rxStarted || rxStopped) {
             return down;
         }
-        for (int i = 0; i < runners.size(); i++) {
-            Thread t = runners.get(i).thread();
-            if (t == null || !t.isAlive()) {
+        for (int i = 0; i < rxThreads.size(); i++) {
+            if (!rxThreads.get(i).isAlive()) {
                 down.add(workers.get(i).roleName());
             }
         }

@@ -269,4 +269,27 @@ class DaemonFaultsTest {
             FilterDaemons.assertStopsCleanly(d);
         }
     }
+
+    @Test
+    void sigtermWithAFilterThatNeverReturnsEndsInBoundedTimeNamingTheThread() throws Exception {
+        Path plugins = FaultPlugins.build(dir);
+        Path pcap = capture();
+        String tap = FilterDaemons.tapName();
+        Path socket = dir.resolve("spin.sock");
+        Path config = dir.resolve("spin.yaml");
+        Files.writeString(config, yaml(pcap, tap, socket, 0, "{name: spin, plugin_dir: " + plugins + "}",
+                "[{cpu: 1, qsize: 512}]", "{mbufs: 8191, cache: 64}"));
+        try (DaemonProcess d = DaemonProcess.start(config, socket, dir.resolve("spin.log"), List.of(), Map.of(),
+                List.of("-Dcpumapd.stop.timeout.seconds=3"))) {
+            d.awaitLog("ready (pid", 60_000);
+            Thread.sleep(300); // the RX worker is inside the filter now, for ever
+            long start = System.nanoTime();
+            d.process().destroy();
+            assertThat(d.process().waitFor(30, TimeUnit.SECONDS)).as(d.log()).isTrue();
+            assertThat(d.process().exitValue()).as(d.log()).isEqualTo(ExitCodes.STUCK);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+            assertThat(d.log()).contains("shutdown gave up after 3 s: RX worker rx0 (filter spin) did not stop");
+            assertThat(Files.exists(socket)).as("the control socket is removed").isFalse();
+        }
+    }
 }
