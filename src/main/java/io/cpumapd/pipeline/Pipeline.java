@@ -158,34 +158,48 @@ public final class Pipeline implements AutoCloseable {
     private Consumer newConsumer(CpuMap m, CpuMapEntry entry) {
         hadEntry.set(entry.cpu(), 1);
         PipelineTotals.EntryParts parts = totals.entryParts(entry.cpu());
+        // The consumer's native buffers live as long as its entry: an update must not grow the
+        // pipeline's own arena (entries come and go for ever under churn).
+        Arena own = Arena.ofShared();
         // Lanes come back when the consumer ends, through PortTx.release().
-        Supplier<PortTx> portTx = () -> parts.portTx(portTx(lanes.acquire()));
+        Supplier<PortTx> portTx = () -> parts.portTx(portTx(lanes.acquire(), own));
         Consumer c = new Consumer(entry, spec.batch(), spec.idle(), quiescence,
-                () -> parts.redirector(new Redirector(m, arena)), portTx,
-                () -> parts.delivery(delivery(spec.workers().size() + entry.cpu())));
-        entry.freed().whenComplete((v, e) -> totals.retire(parts));
+                () -> parts.redirector(new Redirector(m, own)), portTx,
+                () -> parts.delivery(delivery(spec.workers().size() + entry.cpu(), own)));
+        entry.freed().whenComplete((v, e) -> {
+            totals.retire(parts);
+            own.close();
+        });
         return c;
     }
 
     /** Lane -1 (none free): a PortTx without ports, so TX / redirect-to-port count as errors. */
     private PortTx portTx(int lane) {
+        return portTx(lane, arena);
+    }
+
+    private PortTx portTx(int lane, Arena memory) {
         Port[] usable = new Port[portsById.length];
         for (int id = 0; id < portsById.length; id++) {
             if (lane >= 0 && portsById[id] != null && lane < txQueuesById[id]) {
                 usable[id] = portsById[id];
             }
         }
-        return new PortTx(usable, Math.max(lane, 0), TX_BUFFER, arena, () -> lanes.release(lane));
+        return new PortTx(usable, Math.max(lane, 0), TX_BUFFER, memory, () -> lanes.release(lane));
     }
 
     private Delivery delivery(int tapQueue) {
+        return delivery(tapQueue, arena);
+    }
+
+    private Delivery delivery(int tapQueue, Arena memory) {
         if (deliveries != null) {
             return deliveries.apply(tapQueue);
         }
         if (tap == null) {
-            return new DropDelivery(arena, Math.max(spec.batch(), RxWorker.BURST));
+            return new DropDelivery(memory, Math.max(spec.batch(), RxWorker.BURST));
         }
-        return new TapDelivery(tap, tapQueue, Math.max(spec.batch(), RxWorker.BURST), arena);
+        return new TapDelivery(tap, tapQueue, Math.max(spec.batch(), RxWorker.BURST), memory);
     }
 
     /** Starts every RX worker: set up entries first, or the first packets find empty keys. */
