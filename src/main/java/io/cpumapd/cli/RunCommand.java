@@ -5,6 +5,7 @@ import io.cpumapd.config.ConfigException;
 import io.cpumapd.config.ConfigLoader;
 import io.cpumapd.control.ControlException;
 import io.cpumapd.daemon.Daemon;
+import io.cpumapd.daemon.Logging;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -69,6 +70,7 @@ public final class RunCommand implements Callable<Integer> {
             }
             Thread.ofPlatform().name("cpumapd-reload").daemon().start(d::reloadFromSignal);
         });
+        Logging.install(System.out); // the daemon's log is its stdout (journald)
         Daemon daemon;
         try {
             daemon = Daemon.start(config, configFile == null ? null : configFile.toAbsolutePath());

@@ -150,7 +150,7 @@ final class Reload {
     }
 
     private static ControlException refused(Path file, String errno, String why) {
-        Log.info("reload", file + ": " + why + "; nothing changed");
+        Log.warn("reload", file + ": " + why + "; nothing changed");
         return new ControlException(errno, "reload of " + file + " refused, nothing changed: " + why);
     }
 
