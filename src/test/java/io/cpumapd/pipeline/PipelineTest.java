@@ -177,14 +177,14 @@ class PipelineTest {
         try {
             p.update(1, 512, packet -> Verdict.DROP, CpuMap.ANY);
             p.startRx();
-            await(() -> p.rx(0, RxCounter.RX) > 20_000, 10_000);
+            await(() -> p.counters().get(RxCounter.RX, 0) > 20_000, 10_000);
             p.stopRx();
-            long rx = p.rx(0, RxCounter.RX);
-            long errors = p.rx(0, RxCounter.REDIRECT_ERRORS);
+            long rx = p.counters().get(RxCounter.RX, 0);
+            long errors = p.counters().get(RxCounter.REDIRECT_ERRORS, 0);
             assertThat(rx).isGreaterThan(20_000);
             assertThat(errors).as("bare REDIRECTs are redirect errors").isBetween(rx / 2 - 64, rx / 2 + 64);
-            assertThat(p.rx(0, RxCounter.REDIRECT)).as("only the named ones reach key 1").isBetween(rx / 2 - 64, rx / 2 + 64);
-            assertThat(p.rx(0, RxCounter.ABORTED)).isEqualTo(errors);
+            assertThat(p.counters().get(RxCounter.REDIRECT, 0)).as("only the named ones reach key 1").isBetween(rx / 2 - 64, rx / 2 + 64);
+            assertThat(p.counters().get(RxCounter.ABORTED, 0)).isEqualTo(errors);
         } finally {
             assertThat(p.shutdown()).as("mbufs in use at shutdown").isZero();
         }
