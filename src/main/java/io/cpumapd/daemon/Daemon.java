@@ -149,7 +149,7 @@ public final class Daemon implements AutoCloseable {
         Log.info("cpumapd", "ready (pid " + ProcessHandle.current().pid() + ")");
     }
 
-    /** {@code WATCHDOG=1} at half the period systemd asked for, while every hot thread is alive. */
+    /** {@code WATCHDOG=1} at half the period systemd asked for, only while no hot thread is stalled. */
     private void startHousekeeping() {
         long usec = SystemdNotify.watchdogUsec();
         if (usec <= 0) {
@@ -161,7 +161,7 @@ public final class Daemon implements AutoCloseable {
             return t;
         });
         housekeeping.scheduleAtFixedRate(() -> {
-            if (running && pipeline.hotThreadsDown().isEmpty()) {
+            if (running && pipeline.stalledHotThreads().isEmpty()) {
                 SystemdNotify.watchdog();
             }
         }, 0, Math.max(1, usec / 2), TimeUnit.MICROSECONDS);

@@ -86,6 +86,11 @@ final class Snapshots {
             out.putNull("tap");
         }
         out.putObject("mempool").put("size", p.mempool().size()).put("in_use", p.mempool().inUse());
+        ArrayNode hot = out.putArray("hot_threads");
+        for (Pipeline.HotThread t : p.hotThreads()) {
+            hot.addObject().put("name", t.name()).put("cpu", t.cpu()).put("work", t.work()).put("polls", t.polls())
+                    .put("stalled", t.stalled());
+        }
         if (d.control() != null) {
             out.putObject("control").put("connections", d.control().connections())
                     .put("refused_busy", d.control().refusedConnections())

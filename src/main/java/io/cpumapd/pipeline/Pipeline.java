@@ -8,6 +8,7 @@ import io.cpumapd.counters.CounterRegistry;
 import io.cpumapd.counters.EnqueueCounter;
 import io.cpumapd.counters.PortTxCounter;
 import io.cpumapd.counters.RxCounter;
+import io.cpumapd.counters.SupervisionCounter;
 import io.cpumapd.counters.TapCounter;
 import io.cpumapd.cpumap.CpuMap;
 import io.cpumapd.cpumap.CpuMapEntry;
@@ -28,12 +29,14 @@ import io.cpumapd.worker.RxQueue;
 import io.cpumapd.worker.RxWorker;
 import io.cpumapd.worker.TapDelivery;
 import java.lang.foreign.Arena;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The whole redirect pipeline, assembled in the order of DESIGN.md and taken down in the reverse:
@@ -67,6 +70,9 @@ public final class Pipeline implements AutoCloseable {
     private final CounterGroup<ConsumerCounter> consumerCounters;
     private final CounterGroup<TapCounter> tapCounters;
     private final CounterGroup<PortTxCounter> portTxCounters;
+    private final Supervisor supervisor;
+    /** How long a hot thread may finish no poll before it is reported stalled. */
+    static final Duration STALL_AFTER = Duration.ofMillis(Long.getLong("cpumapd.stall.after.ms", 2000));
     private final IntFunction<Delivery> deliveries;
     private final AtomicLongArray hadEntry;
     private volatile boolean rxStarted;
@@ -114,6 +120,10 @@ public final class Pipeline implements AutoCloseable {
             tapCounters = counters.define("tap", TapCounter.class, tap == null ? 0 : tap.queueCount(),
                     q -> new String[] {"queue", Integer.toString(q)});
             portTxCounters = counters.define("port_tx", PortTxCounter.class, 1, r -> new String[0]);
+            CounterGroup<SupervisionCounter> supervision = counters.define("supervision", SupervisionCounter.class,
+                    workerCount + spec.maxEntries(), row -> new String[] {"thread", row < workerCount
+                            ? spec.workers().get(row).name() : "cpumap/" + (row - workerCount)});
+            supervisor = new Supervisor(STALL_AFTER, supervision.newBlock(0, workerCount + spec.maxEntries()));
             map = new CpuMap(spec.maxEntries(), Cpus.usable(), quiescence, this::newConsumer);
             for (int i = 0; i < workerCount; i++) {
                 PipelineSpec.WorkerSpec w = spec.workers().get(i);
@@ -157,8 +167,21 @@ public final class Pipeline implements AutoCloseable {
         Delivery delivery = delivery(index, parts, arena);
         Redirector redirector = redirector(parts, arena);
         PortTx portTx = portTx(lane, parts, arena);
+        // A restarted worker gave its lane back when its thread ended: it takes a fresh one.
+        Supplier<PortTx> portTxs = new Supplier<>() {
+            private boolean first = true;
+
+            @Override
+            public synchronized PortTx get() {
+                if (first) {
+                    first = false;
+                    return portTx;
+                }
+                return portTx(lanes.acquire(), parts, arena);
+            }
+        };
         RxWorker worker = new RxWorker(w.name(), w.cpu(), queues, slot, quiescence, () -> redirector,
-                () -> portTx, () -> delivery, rxCounters.newBlock(index, 1));
+                portTxs, () -> delivery, rxCounters.newBlock(index, 1));
         if (w.skbMode()) {
             worker.skbMode(tap == null ? -1L : tap.macAddress48());
         }
@@ -177,7 +200,9 @@ public final class Pipeline implements AutoCloseable {
                 () -> portTx(lanes.acquire(), parts, own),
                 () -> delivery(spec.workers().size() + entry.cpu(), parts, own),
                 parts.register(consumerCounters, CounterBlock.of(ConsumerCounter.values()), entry.cpu()));
+        supervisor.watch(c, spec.workers().size() + entry.cpu());
         entry.freed().whenComplete((v, e) -> {
+            supervisor.forget(c);
             parts.retire();
             own.close();
         });
@@ -229,6 +254,7 @@ public final class Pipeline implements AutoCloseable {
         rxStarted = true;
         for (int i = 0; i < workers.size(); i++) {
             workers.get(i).start(IdleStrategies.byName(spec.rxIdle(spec.workers().get(i)), () -> { }));
+            supervisor.watch(workers.get(i), i);
         }
     }
 
@@ -273,35 +299,48 @@ public final class Pipeline implements AutoCloseable {
      */
     public List<String> hotThreadsAlive() {
         List<String> alive = new ArrayList<>();
-        for (int i = 0; i < workers.size(); i++) {
-            if (workers.get(i).threadAlive()) {
-                PacketFilter f = filters.get(i).get();
-                alive.add("RX worker " + workers.get(i).roleName() + " (filter " + (f == null ? "none" : f.name()) + ")");
+        for (RxWorker w : workers) {
+            if (w.threadAlive()) {
+                alive.add(w.roleName() + " (" + w.work() + ")");
             }
         }
         if (!alive.isEmpty()) {
             return alive; // consumers wait for the RX workers' grace period: those are the ones stuck
         }
+        List<String> stalled = supervisor.stalled();
+        if (!stalled.isEmpty()) {
+            return stalled; // the others wait behind them for the reaper
+        }
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().startsWith("cpumap/") && t.getName().contains("/map:") && t.isAlive()) {
-                alive.add("consumer " + t.getName());
+                alive.add(t.getName());
             }
         }
         return alive;
     }
 
-    /** RX workers started and no longer running (their thread ended): what a watchdog must not hide. */
-    public List<String> hotThreadsDown() {
-        List<String> down = new ArrayList<>();
-        if (!rxStarted || rxStopped) {
-            return down;
-        }
+    /** Hot threads stalled now (no poll finished for the stall time), each as "name (filter or program)". */
+    public List<String> stalledHotThreads() {
+        return supervisor.stalled();
+    }
+
+    /** One line per hot thread for {@code status}: name, cpu, what it runs, polls finished, stalled now. */
+    public List<HotThread> hotThreads() {
+        List<HotThread> out = new ArrayList<>();
         for (RxWorker w : workers) {
-            if (!w.threadAlive()) {
-                down.add(w.roleName());
+            out.add(new HotThread(w.roleName(), w.cpu(), w.work(), w.polls(), supervisor.isStalled(w)));
+        }
+        for (int k = 0; k < map.maxEntries(); k++) {
+            CpuMapEntry e = map.entry(k);
+            if (e != null && e.consumer() instanceof Consumer c) {
+                out.add(new HotThread(c.roleName(), c.cpu(), c.work(), c.polls(), supervisor.isStalled(c)));
             }
         }
-        return down;
+        return out;
+    }
+
+    /** A hot thread as {@code status} shows it. */
+    public record HotThread(String name, int cpu, String work, long polls, boolean stalled) {
     }
 
     /**
@@ -315,6 +354,7 @@ public final class Pipeline implements AutoCloseable {
         }
         closed = true;
         stopRx();
+        supervisor.close();
         map.close();
         int inUse = closeQuietly();
         return inUse;

@@ -106,7 +106,9 @@ public final class RxWorker extends HotAgent {
         try {
             Verdict v = f.filter(packet);
             return v == null ? Verdict.ABORTED : v;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Errors too (AssertionError, StackOverflowError, NoClassDefFoundError): a filter's fault
+            // costs its packet, never the worker.
             pending[RxCounter.EXCEPTIONS.ordinal()]++;
             return Verdict.ABORTED;
         }
@@ -180,5 +182,11 @@ public final class RxWorker extends HotAgent {
 
     public long counter(RxCounter c) {
         return counters.get(c.ordinal());
+    }
+
+    @Override
+    public String work() {
+        PacketFilter f = filter.get();
+        return "filter " + (f == null ? "none" : f.name());
     }
 }

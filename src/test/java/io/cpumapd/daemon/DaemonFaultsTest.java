@@ -288,8 +288,100 @@ class DaemonFaultsTest {
             assertThat(d.process().waitFor(30, TimeUnit.SECONDS)).as(d.log()).isTrue();
             assertThat(d.process().exitValue()).as(d.log()).isEqualTo(ExitCodes.STUCK);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
-            assertThat(d.log()).contains("shutdown gave up after 3 s: RX worker rx0 (filter spin) did not stop");
+            assertThat(d.log()).contains("shutdown gave up after 3 s: rx0 (filter spin) did not stop");
             assertThat(Files.exists(socket)).as("the control socket is removed").isFalse();
+        }
+    }
+
+    private static JsonNode hotThread(DaemonProcess d, String prefix) throws Exception {
+        for (JsonNode t : DaemonEndToEndTest.json(d.cli("status", "-j")).at("/hot_threads")) {
+            if (t.path("name").asText().startsWith(prefix)) {
+                return t;
+            }
+        }
+        throw new AssertionError("no hot thread " + prefix);
+    }
+
+    private static String scrape(int port) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static long consumerProcessed(DaemonProcess d, int cpu) throws Exception {
+        for (JsonNode c : FilterDaemons.stats(d).get("consumers")) {
+            if (c.get("cpu").asInt() == cpu) {
+                return c.get("processed").asLong();
+            }
+        }
+        return 0;
+    }
+
+    @Test
+    void filtersAndProgramsThatThrowEndTheirThreadOrStallCostOnlyThemselves() throws Exception {
+        Path plugins = FaultPlugins.build(dir);
+        Path pcap = capture();
+        String tap = FilterDaemons.tapName();
+        Path socket = dir.resolve("sup.sock");
+        Path config = dir.resolve("sup.yaml");
+        int metricsPort = DaemonEndToEndTest.freePort();
+        Files.writeString(config, yaml(pcap, tap, socket, metricsPort,
+                "{name: throws-error, params: {every: '10'}, plugin_dir: " + plugins + "}",
+                "[{cpu: 0, qsize: 2048}, {cpu: 1, qsize: 2048}]", "{mbufs: 8191, cache: 64}"));
+        try (NetNamespace ns = NetNamespace.create("cpumapd-sup");
+                DaemonProcess d = DaemonProcess.start(config, socket, dir.resolve("sup.log"), List.of(), Map.of(),
+                        List.of("-Dcpumapd.stall.after.ms=500", "-Dcpumapd.stop.timeout.seconds=3"))) {
+            d.awaitLog("ready (pid", 60_000);
+            DaemonEndToEndTest.adoptTap(ns, tap);
+
+            // An RX filter throwing AssertionError on every 10th packet: those are aborted and counted.
+            forwarding(d, "while the filter throws Errors");
+            JsonNode s = FilterDaemons.stats(d);
+            long rx = FilterDaemons.rx(s, "rx");
+            assertThat(FilterDaemons.rx(s, "exceptions")).as("%s", s).isBetween(rx / 10 - 100, rx / 10 + 100);
+            assertThat(scrape(metricsPort)).containsPattern("cpumapd_rx_exceptions_total\\{[^}]*} [1-9]");
+
+            // A consumer program throwing StackOverflowError on every packet: entry 0 forwards on.
+            assertThat(d.cli("cpumap", "update", "1", "--qsize", "512", "--prog", "throws-always").exit()).isZero();
+            long before0 = consumerProcessed(d, 0);
+            Thread.sleep(500);
+            JsonNode after = FilterDaemons.stats(d);
+            assertThat(consumerProcessed(d, 0)).isGreaterThan(before0);
+            assertThat(after.at("/consumers/1/exceptions").asLong()).as("%s", after).isPositive();
+
+            // A program that ends its thread (it interrupts it; Agrona's loop then ends at the next empty
+            // poll): the consumer is restarted within a second, counted, logged once.
+            assertThat(d.cli("cpumap", "update", "1", "--qsize", "512", "--prog", "interrupts").exit()).isZero();
+            d.awaitLog("ended by itself (program interrupts); restarting it", 5_000);
+            assertThat(d.log()).containsPattern("supervisor: cpumap/1/map:\\d+ ended by itself");
+            long before1 = consumerProcessed(d, 1);
+            Thread.sleep(500);
+            assertThat(consumerProcessed(d, 1)).as("the restarted consumer consumes").isGreaterThan(before1);
+            assertThat(scrape(metricsPort)).contains("cpumapd_hot_thread_restarts_total{thread=\"cpumap/1\"} 1.0");
+            forwarding(d, "after a consumer's restart");
+
+            // A program that never returns: its consumer is reported stalled, the rest forwards.
+            assertThat(d.cli("cpumap", "update", "1", "--qsize", "512", "--prog", "spin").exit()).isZero();
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (!hotThread(d, "cpumap/1/").path("stalled").asBoolean() && System.nanoTime() < end) {
+                Thread.sleep(100);
+            }
+            JsonNode stalled = hotThread(d, "cpumap/1/");
+            assertThat(stalled.path("stalled").asBoolean()).as("%s", stalled).isTrue();
+            assertThat(stalled.path("work").asText()).isEqualTo("program spin");
+            assertThat(hotThread(d, "rx0").path("stalled").asBoolean()).isFalse();
+            assertThat(d.log()).contains("stalled: no poll finished for 500 ms (program spin)");
+            assertThat(scrape(metricsPort)).contains("cpumapd_hot_thread_stalled{thread=\"cpumap/1\"} 1.0");
+            forwarding(d, "beside a stalled consumer");
+            before0 = consumerProcessed(d, 0);
+            Thread.sleep(300);
+            assertThat(consumerProcessed(d, 0)).as("entry 0 keeps consuming").isGreaterThan(before0);
+
+            // The stuck consumer cannot be stopped: the stop gives up in bounded time and names it.
+            d.process().destroy();
+            assertThat(d.process().waitFor(30, TimeUnit.SECONDS)).as(d.log()).isTrue();
+            assertThat(d.process().exitValue()).as(d.log()).isEqualTo(ExitCodes.STUCK);
+            assertThat(d.log()).containsPattern("shutdown gave up after 3 s: cpumap/1/map:\\d+ \\(program spin\\) did not stop;");
         }
     }
 }

@@ -8,7 +8,8 @@ import java.util.Map;
  * A plugin jar of misbehaving filters, built from source by the test: {@code throws-error} throws an
  * {@link AssertionError} on every {@code every}-th packet (default 10) and redirects the others by hash,
  * {@code spin} never returns, {@code block} parks for ever, {@code throws-always} throws on every packet
- * (as a consumer program too).
+ * (as a consumer program too), {@code interrupts} interrupts its thread on its first packet (which ends
+ * Agrona's loop: the thread ends by itself) and redirects by hash.
  */
 final class FaultPlugins {
     private static final String SERVICES = "META-INF/services/io.cpumapd.filter.FilterProvider";
@@ -56,7 +57,10 @@ final class FaultPlugins {
                         + " : p.redirect(k[(int) (n % k.length)]);",
                 "Spin", "spin|while (true) { Thread.onSpinWait(); }",
                 "Block", "block|while (true) { LockSupport.park(); }",
-                "ThrowsAlways", "throws-always|throw new StackOverflowError(\"fault\");");
+                "ThrowsAlways", "throws-always|throw new StackOverflowError(\"fault\");",
+                "Interrupts", "interrupts|if (n++ == 0) { Thread.currentThread().interrupt(); }"
+                        + " int[] k = targets.keys(); return k.length == 0 ? Verdict.PASS"
+                        + " : p.redirect(k[(int) (n % k.length)]);");
         Map<String, String> sources = new java.util.TreeMap<>();
         StringBuilder services = new StringBuilder();
         for (Map.Entry<String, String> e : bodies.entrySet()) {
