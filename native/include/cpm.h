@@ -51,6 +51,7 @@ void cpm_mbuf_free(struct rte_mbuf *m);
 unsigned int cpm_mempool_avail(const struct rte_mempool *mp);
 unsigned int cpm_mempool_in_use(const struct rte_mempool *mp);
 unsigned int cpm_mempool_size(const struct rte_mempool *mp);
+void cpm_mempool_flush_lcore_caches(void);
 
 /* ---- rings (64-bit handles) ---- */
 unsigned int cpm_ring_enqueue_burst(struct rte_ring *r, void *const *objs, unsigned int n);
