@@ -6,37 +6,36 @@ import java.util.Set;
 /**
  * A request the daemon refused, named by a kernel-style errno (see {@code docs/control-protocol.md}):
  * thrown by a {@link RequestHandler} to make an error reply, and by {@link ControlClient} when one arrives.
- * The errno is a name, not a number, because the protocol carries names and adds {@code EFILTER}.
+ * The errno is a name, not a number, because the protocol carries names; each is {@link Errno}'s
+ * name of its code, the protocol's own {@code EFILTER} included.
  */
 public final class ControlException extends Exception {
     private static final long serialVersionUID = 1L;
 
     // The cpumap's kernel cases.
-    public static final String E2BIG = "E2BIG";
-    public static final String ENODEV = "ENODEV";
-    public static final String EOVERFLOW = "EOVERFLOW";
-    public static final String EEXIST = "EEXIST";
-    public static final String ENOENT = "ENOENT";
-    public static final String EINVAL = "EINVAL";
+    public static final String E2BIG = Errno.name(Errno.E2BIG);
+    public static final String ENODEV = Errno.name(Errno.ENODEV);
+    public static final String EOVERFLOW = Errno.name(Errno.EOVERFLOW);
+    public static final String EEXIST = Errno.name(Errno.EEXIST);
+    public static final String ENOENT = Errno.name(Errno.ENOENT);
+    public static final String EINVAL = Errno.name(Errno.EINVAL);
     /** A second-stage redirect cycle. */
-    public static final String ELOOP = "ELOOP";
+    public static final String ELOOP = Errno.name(Errno.ELOOP);
     /** Not enough mbufs to back an update. */
-    public static final String ENOMEM = "ENOMEM";
+    public static final String ENOMEM = Errno.name(Errno.ENOMEM);
     // The protocol's own.
-    public static final String EBADMSG = "EBADMSG";
-    public static final String EMSGSIZE = "EMSGSIZE";
-    public static final String EOPNOTSUPP = "EOPNOTSUPP";
-    public static final String EFILTER = "EFILTER";
-    public static final String EPERM = "EPERM";
-    public static final String EIO = "EIO";
+    public static final String EBADMSG = Errno.name(Errno.EBADMSG);
+    public static final String EMSGSIZE = Errno.name(Errno.EMSGSIZE);
+    public static final String EOPNOTSUPP = Errno.name(Errno.EOPNOTSUPP);
+    public static final String EFILTER = Errno.name(Errno.EFILTER);
+    public static final String EPERM = Errno.name(Errno.EPERM);
+    public static final String EIO = Errno.name(Errno.EIO);
     /** The daemon is stopping (or still starting): the request was not run. */
-    public static final String ESHUTDOWN = "ESHUTDOWN";
-    /** Too many control connections at once. */
-    public static final String EBUSY = "EBUSY";
-    /** A request line did not arrive whole within the per-request deadline. */
-    public static final String ETIMEDOUT = "ETIMEDOUT";
+    public static final String ESHUTDOWN = Errno.name(Errno.ESHUTDOWN);
+    /** Too many control connections at once, all busy. */
+    public static final String EBUSY = Errno.name(Errno.EBUSY);
     /** Only when a server refuses to start: another one answers on the socket. */
-    public static final String EADDRINUSE = "EADDRINUSE";
+    public static final String EADDRINUSE = Errno.name(Errno.EADDRINUSE);
 
     private final String errno;
 
