@@ -190,12 +190,6 @@ final class ConfigValidator {
 
     /** A CPU set in the kernel's list format, e.g. {@code 0-3,6}. */
     static String cpuList(BitSet cpus) {
-        StringBuilder sb = new StringBuilder();
-        for (int from = cpus.nextSetBit(0); from >= 0; ) {
-            int to = cpus.nextClearBit(from) - 1;
-            sb.append(sb.isEmpty() ? "" : ",").append(from).append(to > from ? "-" + to : "");
-            from = cpus.nextSetBit(to + 1);
-        }
-        return sb.toString();
+        return Cpus.list(cpus);
     }
 }
