@@ -20,7 +20,10 @@ unsigned int cpm_lcore_id(void);
 
 /* rte_eal_init that also returns what DPDK printed about a failure (getopt's complaint, the
  * "EAL: ..." lines) in diag, without the usage text. Everything else still reaches stderr. */
-int cpm_eal_init(int argc, char **argv, char *diag, unsigned int diag_len);   /* LCORE_ID_ANY (UINT32_MAX) for an unregistered thread */
+int cpm_eal_init(int argc, char **argv, char *diag, unsigned int diag_len);
+/* Replays what fd (a capture, read from offset 0 to its end) holds to stderr, usage text left out,
+ * and when failed copies the kept lines into diag. 0, or -1 when it cannot be mapped. */
+int cpm_eal_replay(int fd, int failed, char *diag, unsigned int diag_len);
 
 /* ---- mbuf field offsets, read once by Java so packet metadata needs no downcall ---- */
 extern const uint32_t cpm_mbuf_size;
@@ -51,6 +54,7 @@ void cpm_mbuf_free(struct rte_mbuf *m);
 unsigned int cpm_mempool_avail(const struct rte_mempool *mp);
 unsigned int cpm_mempool_in_use(const struct rte_mempool *mp);
 unsigned int cpm_mempool_size(const struct rte_mempool *mp);
+void cpm_mempool_flush_lcore_caches(void);
 
 /* ---- rings (64-bit handles) ---- */
 unsigned int cpm_ring_enqueue_burst(struct rte_ring *r, void *const *objs, unsigned int n);

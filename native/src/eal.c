@@ -19,20 +19,26 @@ unsigned int cpm_lcore_id(void)
 	return rte_lcore_id();
 }
 
-/* Keeps the lines worth showing: everything but the usage text DPDK prints on bad options. */
-static void filter_output(const char *text, FILE *replay, char *diag, unsigned int diag_len, int failed)
+/*
+ * Keeps the lines worth showing: everything but the usage text DPDK prints on bad options.
+ * Works on a length, not a NUL: the text is a read-only mapping of exactly its size, so there is
+ * no byte after it to terminate (a mapping that ends on a page boundary has none at all).
+ */
+static void filter_output(const char *text, size_t size, FILE *replay, char *diag, unsigned int diag_len,
+			  int failed)
 {
 	const char *line = text;
+	const char *stop = text + size;
 	unsigned int used = 0;
 	int in_usage = 0;
 
-	while (*line != '\0') {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
+	while (line < stop) {
+		const char *end = memchr(line, '\n', (size_t)(stop - line));
+		size_t len = end ? (size_t)(end - line) : (size_t)(stop - line);
 
-		if (strncmp(line, "Usage:", 6) == 0)
+		if (len >= 6 && strncmp(line, "Usage:", 6) == 0)
 			in_usage = 1;
-		else if (in_usage && strncmp(line, "EAL: ", 5) == 0)
+		else if (in_usage && len >= 5 && strncmp(line, "EAL: ", 5) == 0)
 			in_usage = 0;
 		if (!in_usage && len > 0) {
 			fprintf(replay, "%.*s\n", (int)len, line);
@@ -50,12 +56,31 @@ static void filter_output(const char *text, FILE *replay, char *diag, unsigned i
 		diag[used < diag_len ? used : diag_len - 1] = '\0';
 }
 
+int cpm_eal_replay(int fd, int failed, char *diag, unsigned int diag_len)
+{
+	off_t size = lseek(fd, 0, SEEK_END);
+	FILE *replay;
+	char *text;
+
+	if (diag_len > 0)
+		diag[0] = '\0';
+	if (size <= 0)
+		return 0;
+	text = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (text == MAP_FAILED)
+		return -1;
+	replay = fdopen(dup(2), "w");
+	if (replay) {
+		filter_output(text, (size_t)size, replay, diag, diag_len, failed);
+		fclose(replay);
+	}
+	munmap(text, (size_t)size);
+	return 0;
+}
+
 int cpm_eal_init(int argc, char **argv, char *diag, unsigned int diag_len)
 {
 	int capture, saved_out, saved_err, ret, err;
-	FILE *replay;
-	off_t size;
-	char *text;
 
 	if (diag_len > 0)
 		diag[0] = '\0';
@@ -80,17 +105,7 @@ int cpm_eal_init(int argc, char **argv, char *diag, unsigned int diag_len)
 	close(saved_out);
 	close(saved_err);
 
-	size = lseek(capture, 0, SEEK_END);
-	text = size > 0 ? mmap(NULL, size + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE, capture, 0) : MAP_FAILED;
-	if (text != MAP_FAILED) {
-		replay = fdopen(dup(2), "w");
-		if (replay) {
-			text[size] = '\0';
-			filter_output(text, replay, diag, diag_len, ret < 0);
-			fclose(replay);
-		}
-		munmap(text, size + 1);
-	}
+	cpm_eal_replay(capture, ret < 0, diag, diag_len);
 	close(capture);
 	rte_errno = err;
 	return ret;

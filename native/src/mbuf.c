@@ -98,3 +98,20 @@ cpm_pktmbuf_pool_create(const char *name, unsigned int n, unsigned int cache_siz
 	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
 	return mp;
 }
+
+static void flush_own_cache(struct rte_mempool *mp, void *arg)
+{
+	struct rte_mempool_cache *cache = rte_mempool_default_cache(mp, rte_lcore_id());
+
+	(void)arg;
+	if (cache != NULL)
+		rte_mempool_cache_flush(cache, mp);
+}
+
+/* Gives the calling lcore's cached objects of every mempool back to their pools: a hot thread that
+ * ends would otherwise leave up to 1.5 x cache mbufs per pool in a cache no thread uses. */
+void cpm_mempool_flush_lcore_caches(void)
+{
+	if (rte_lcore_id() != LCORE_ID_ANY)
+		rte_mempool_walk(flush_own_cache, NULL);
+}

@@ -27,6 +27,8 @@ public final class ExitCodes implements IExecutionExceptionHandler {
     public static final int PROTOCOL = 17;
     /** {@code run}: the configuration was refused (sysexits' EX_CONFIG). */
     public static final int CONFIG = 78;
+    /** {@code run}: a hot thread did not stop within the shutdown's time; the process ended without freeing. */
+    public static final int STUCK = 70;
 
     /**
      * The exit code for an error reply's errno, by its code in {@link Errno}'s table; names this CLI

@@ -8,7 +8,7 @@ import picocli.CommandLine.Mixin;
 
 @Command(name = "cpumapd", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "The kernel's BPF CPU map in user space: DPDK RX, Java filters, rte_ring queues, pinned consumers, TAP injection.",
-        subcommands = {RunCommand.class, StatusCommand.class, CpumapCommand.class, FilterCommand.class, StatsCommand.class,
+        subcommands = {RunCommand.class, StatusCommand.class, CpumapCommand.class, FilterCommand.class, StatsCommand.class, ReloadCommand.class,
                 BenchCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Main {
     @Mixin

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -21,7 +22,8 @@ import sun.misc.Signal;
 /**
  * {@code cpumapd run}: the daemon in the foreground. SIGINT / SIGTERM start the orderly shutdown
  * (stop RX, drain rings into the TAP, free, close) and the process exits 0 when the mempool came
- * back full, 1 when mbufs leaked.
+ * back full, 1 when mbufs leaked, {@link ExitCodes#STUCK} when a hot thread did not stop in time.
+ * SIGHUP re-reads the configuration file (see {@code cpumapd reload}).
  */
 @Command(name = "run", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Run the daemon in the foreground until SIGINT / SIGTERM (default: the embedded configuration,"
@@ -57,12 +59,24 @@ public final class RunCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         CountDownLatch stop = new CountDownLatch(1);
+        AtomicReference<Daemon> running = new AtomicReference<>();
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
+        // SIGHUP is the service manager's reload signal: its default action would end the process.
+        // The reload runs on a thread of its own, never on the signal dispatcher.
+        Signal.handle(new Signal("HUP"), s -> {
+            Daemon d = running.get();
+            if (d == null) {
+                err.println("cpumapd: SIGHUP while starting: ignored");
+                err.flush();
+                return;
+            }
+            Thread.ofPlatform().name("cpumapd-reload").daemon().start(d::reloadFromSignal);
+        });
         Logging.install(System.out); // the daemon's log is its stdout (journald)
         Daemon daemon;
         try {
-            daemon = Daemon.start(config);
+            daemon = Daemon.start(config, configFile == null ? null : configFile.toAbsolutePath());
         } catch (ControlException e) {
             err.println("cpumapd: " + e.getMessage());
             return ExitCodes.SOFTWARE;
@@ -70,12 +84,19 @@ public final class RunCommand implements Callable<Integer> {
             err.println("cpumapd: cannot start: " + e.getMessage());
             return ExitCodes.SOFTWARE;
         }
+        running.set(daemon);
         if (durationSeconds == null) {
             stop.await();
         } else {
             stop.await((long) (durationSeconds * 1000), TimeUnit.MILLISECONDS);
         }
         int leaked = daemon.stop();
+        if (leaked < 0) {
+            // A hot thread that does not stop still uses DPDK memory: end the process without freeing it.
+            err.flush();
+            spec.commandLine().getOut().flush();
+            Runtime.getRuntime().halt(ExitCodes.STUCK);
+        }
         return leaked == 0 ? ExitCodes.OK : ExitCodes.SOFTWARE;
     }
 }

@@ -94,7 +94,7 @@ public final class ConfigLoader {
     public static Config parse(String yaml, Path baseDir, boolean validateMachine) {
         JsonNode root = readTree(yaml);
         Config config = read(root, baseDir.toAbsolutePath().normalize());
-        ConfigValidator.validate(config, validateMachine ? Cpus.online() : null);
+        ConfigValidator.validate(config, validateMachine ? Cpus.online() : null, validateMachine ? Cpus.usable() : null);
         return config;
     }
 

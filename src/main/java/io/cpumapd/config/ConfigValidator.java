@@ -16,20 +16,36 @@ final class ConfigValidator {
     private final Config config;
     /** Null when machine checks are off. */
     private final BitSet online;
+    /** The CPUs this process may run on (its affinity mask within {@link #online}); null with {@link #online}. */
+    private final BitSet usable;
 
-    private ConfigValidator(Config config, BitSet online) {
+    private ConfigValidator(Config config, BitSet online, BitSet usable) {
         this.config = config;
         this.online = online;
+        this.usable = usable;
     }
 
-    /** @param online the usable CPUs, or null to skip every check of this machine (CPUs, files) */
-    static void validate(Config config, BitSet online) {
-        ConfigValidator v = new ConfigValidator(config, online);
+    /**
+     * @param online the machine's online CPUs, or null to skip every check of this machine (CPUs, files)
+     * @param usable the CPUs of this process's affinity mask (a container's cpuset, taskset), within online
+     */
+    static void validate(Config config, BitSet online, BitSet usable) {
+        ConfigValidator v = new ConfigValidator(config, online, usable);
         v.ports();
         v.filter();
         v.rxWorkers();
         v.cpumap();
         v.tap();
+        v.mempool();
+    }
+
+    private void mempool() {
+        MempoolBudget budget = MempoolBudget.atStart(config);
+        int mbufs = config.mempool().mbufs();
+        if (!budget.fits(mbufs)) {
+            throw new ConfigException("mempool.mbufs", mbufs + " mbufs cannot back this configuration ("
+                    + budget.explain() + "); raise mempool.mbufs or lower the cache, descriptors or qsizes");
+        }
     }
 
     private void ports() {
@@ -64,10 +80,13 @@ final class ConfigValidator {
     }
 
     private void filter() {
-        Path dir = config.filter().pluginDir();
+        directory("filter.plugin_dir", config.filter().pluginDir());
+        directory("filter.rules_dir", config.filter().rulesDir());
+    }
+
+    private void directory(String key, Path dir) {
         if (online != null && dir != null && !Files.isDirectory(dir)) {
-            throw new ConfigException("filter.plugin_dir", dir + (Files.exists(dir) ? " is not a directory"
-                    : " does not exist"));
+            throw new ConfigException(key, dir + (Files.exists(dir) ? " is not a directory" : " does not exist"));
         }
     }
 
@@ -84,10 +103,7 @@ final class ConfigValidator {
                 throw new ConfigException(path + ".name", YamlNode.quote(worker.name())
                         + " is already the name of rx_workers[" + before + "]");
             }
-            if (online != null && !online.get(worker.core())) {
-                throw new ConfigException(path + ".core", "CPU " + worker.core() + " is not online (online: "
-                        + cpuList(online) + ")");
-            }
+            checkCpu(path + ".core", worker.core());
             before = cores.putIfAbsent(worker.core(), w);
             if (before != null) {
                 throw new ConfigException(path + ".core", "core " + worker.core() + " already runs rx_workers[" + before
@@ -136,9 +152,7 @@ final class ConfigValidator {
                 throw new ConfigException(path, e.cpu() + " is out of range 0.." + (map.maxEntries() - 1)
                         + " (max_entries is " + map.maxEntries() + ")");
             }
-            if (online != null && !online.get(e.cpu())) {
-                throw new ConfigException(path, "CPU " + e.cpu() + " is not online (online: " + cpuList(online) + ")");
-            }
+            checkCpu(path, e.cpu());
             Integer before = cpus.putIfAbsent(e.cpu(), i);
             if (before != null) {
                 throw new ConfigException(path, "CPU " + e.cpu() + " already has an entry (cpumap.entries[" + before + "])");
@@ -170,14 +184,22 @@ final class ConfigValidator {
         }
     }
 
+    /** A hot thread pinned to a CPU outside the process's set would fail to pin: refused here, not at start. */
+    private void checkCpu(String path, int cpu) {
+        if (online == null) {
+            return;
+        }
+        if (!online.get(cpu)) {
+            throw new ConfigException(path, "CPU " + cpu + " is not online (online: " + cpuList(online) + ")");
+        }
+        if (usable != null && !usable.get(cpu)) {
+            throw new ConfigException(path, "CPU " + cpu + " is not in this process's CPU set (allowed: "
+                    + cpuList(usable) + "; narrowed by taskset, a cgroup cpuset or systemd's CPUAffinity=)");
+        }
+    }
+
     /** A CPU set in the kernel's list format, e.g. {@code 0-3,6}. */
     static String cpuList(BitSet cpus) {
-        StringBuilder sb = new StringBuilder();
-        for (int from = cpus.nextSetBit(0); from >= 0; ) {
-            int to = cpus.nextClearBit(from) - 1;
-            sb.append(sb.isEmpty() ? "" : ",").append(from).append(to > from ? "-" + to : "");
-            from = cpus.nextSetBit(to + 1);
-        }
-        return sb.toString();
+        return Cpus.list(cpus);
     }
 }

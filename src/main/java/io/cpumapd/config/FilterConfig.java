@@ -7,22 +7,33 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The filter every RX worker runs, by name, with its parameters; {@code pluginDir} (nullable) is
- * an extra directory of filter jars, already resolved against the configuration file's directory.
+ * The filter every RX worker runs, by name, with its parameters. {@code pluginDir} (nullable) is an
+ * extra directory of filter jars; {@code rulesDir} (nullable) the directory files named over the control
+ * socket ({@code acl}'s {@code rules=FILE}) must lie in. Both are resolved against the configuration
+ * file's directory.
  */
-public record FilterConfig(String name, Map<String, String> params, Path pluginDir) {
-    static final List<String> KEYS = List.of("name", "params", "plugin_dir");
+public record FilterConfig(String name, Map<String, String> params, Path pluginDir, Path rulesDir) {
+    static final List<String> KEYS = List.of("name", "params", "plugin_dir", "rules_dir");
 
     public FilterConfig {
         params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
     }
 
     static FilterConfig read(YamlNode n, Path baseDir) {
-        String dir = n.nullableString("plugin_dir");
+        return new FilterConfig(n.requiredString("name"), n.stringMap("params"), directory(n, "plugin_dir", baseDir),
+                directory(n, "rules_dir", baseDir));
+    }
+
+    private static Path directory(YamlNode n, String key, Path baseDir) {
+        String dir = n.nullableString(key);
         if (dir != null && dir.isEmpty()) {
-            throw new ConfigException(n.path("plugin_dir"), "must not be empty (omit it or write null)");
+            throw new ConfigException(n.path(key), "must not be empty (omit it or write null)");
         }
-        Path pluginDir = dir == null ? null : baseDir.resolve(dir).toAbsolutePath().normalize();
-        return new FilterConfig(n.requiredString("name"), n.stringMap("params"), pluginDir);
+        return dir == null ? null : baseDir.resolve(dir).toAbsolutePath().normalize();
+    }
+
+    /** The same filter section with another filter and parameters (a reload). */
+    public FilterConfig with(String newName, Map<String, String> newParams) {
+        return new FilterConfig(newName, newParams, pluginDir, rulesDir);
     }
 }

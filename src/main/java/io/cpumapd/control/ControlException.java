@@ -19,6 +19,10 @@ public final class ControlException extends Exception {
     public static final String EEXIST = Errno.name(Errno.EEXIST);
     public static final String ENOENT = Errno.name(Errno.ENOENT);
     public static final String EINVAL = Errno.name(Errno.EINVAL);
+    /** A second-stage redirect cycle. */
+    public static final String ELOOP = Errno.name(Errno.ELOOP);
+    /** Not enough mbufs to back an update. */
+    public static final String ENOMEM = Errno.name(Errno.ENOMEM);
     // The protocol's own.
     public static final String EBADMSG = Errno.name(Errno.EBADMSG);
     public static final String EMSGSIZE = Errno.name(Errno.EMSGSIZE);
@@ -26,6 +30,10 @@ public final class ControlException extends Exception {
     public static final String EFILTER = Errno.name(Errno.EFILTER);
     public static final String EPERM = Errno.name(Errno.EPERM);
     public static final String EIO = Errno.name(Errno.EIO);
+    /** The daemon is stopping (or still starting): the request was not run. */
+    public static final String ESHUTDOWN = Errno.name(Errno.ESHUTDOWN);
+    /** Too many control connections at once, all busy. */
+    public static final String EBUSY = Errno.name(Errno.EBUSY);
     /** Only when a server refuses to start: another one answers on the socket. */
     public static final String EADDRINUSE = Errno.name(Errno.EADDRINUSE);
 

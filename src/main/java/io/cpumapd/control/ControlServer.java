@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
@@ -37,11 +38,19 @@ import jdk.net.UnixDomainPrincipal;
  * stream socket served with the JDK's own channels, one virtual thread per connection (the control
  * path is never hot), newline-delimited JSON requests of at most {@link #MAX_LINE_BYTES} bytes.
  * A bad request costs the client an error reply, never the server.
+ *
+ * <p>Limits, so that no client can keep the operator out: at most {@link Limits#maxConnections()}
+ * connections (at the limit the longest-idle one is closed for a newcomer, and when every one is busy
+ * the newcomer gets EBUSY), a request line must arrive whole within {@link Limits#requestDeadline()} of
+ * its first byte (a one-byte trickle is cut off), and an idle connection is closed after
+ * {@link Limits#idleTimeout()}.
  */
 public final class ControlServer implements AutoCloseable {
     /** A request line's limit, newline included. */
     public static final int MAX_LINE_BYTES = 65536;
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_REQUEST_DEADLINE = Duration.ofSeconds(5);
+    public static final int DEFAULT_MAX_CONNECTIONS = 64;
     /** How long a starting server waits for a live daemon's {@code status} reply to name its pid. */
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
@@ -57,20 +66,33 @@ public final class ControlServer implements AutoCloseable {
     private final Path socket;
     private final ServerSocketChannel server;
     private final RequestHandler handler;
-    private final Duration idleTimeout;
+    private final Limits limits;
     private final Predicate<UnixDomainPrincipal> peerAllowed;
     private final String allowedPeers;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService watchdog;
     private final Thread acceptor;
+    private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong evicted = new AtomicLong();
+    private final AtomicLong timedOut = new AtomicLong();
     private volatile boolean closed;
 
-    private ControlServer(Path socket, ServerSocketChannel server, RequestHandler handler, Duration idleTimeout,
+    /**
+     * @param idleTimeout     an idle connection (no partial request) is closed after it
+     * @param requestDeadline a request line must arrive whole within it of its first byte
+     * @param maxConnections  connections served at once
+     */
+    public record Limits(Duration idleTimeout, Duration requestDeadline, int maxConnections) {
+        public static final Limits DEFAULT = new Limits(DEFAULT_IDLE_TIMEOUT, DEFAULT_REQUEST_DEADLINE,
+                DEFAULT_MAX_CONNECTIONS);
+    }
+
+    private ControlServer(Path socket, ServerSocketChannel server, RequestHandler handler, Limits limits,
             Predicate<UnixDomainPrincipal> peerAllowed, String allowedPeers) {
         this.socket = socket;
         this.server = server;
         this.handler = handler;
-        this.idleTimeout = idleTimeout;
+        this.limits = limits;
         this.peerAllowed = peerAllowed;
         this.allowedPeers = allowedPeers;
         // One platform thread for all idle checks: a blocked channel read has no timeout of its own.
@@ -79,7 +101,8 @@ public final class ControlServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        long periodMs = Math.max(10, Math.min(1000, idleTimeout.toMillis() / 4));
+        long periodMs = Math.max(10, Math.min(1000,
+                Math.min(limits.idleTimeout().toMillis(), limits.requestDeadline().toMillis()) / 4));
         watchdog.scheduleWithFixedDelay(this::closeIdle, periodMs, periodMs, TimeUnit.MILLISECONDS);
         this.acceptor = Thread.ofVirtual().name("control-accept").start(this::acceptLoop);
     }
@@ -97,17 +120,24 @@ public final class ControlServer implements AutoCloseable {
     public static ControlServer start(Path socket, String mode, RequestHandler handler)
             throws IOException, ControlException {
         if (parseMode(mode).contains(PosixFilePermission.GROUP_WRITE)) {
-            return start(socket, mode, handler, DEFAULT_IDLE_TIMEOUT, peer -> true, "the socket's owner and group");
+            return start(socket, mode, handler, Limits.DEFAULT, peer -> true, "the socket's owner and group");
         }
         UserPrincipal root = principal(0);
         UserPrincipal self = principal(new com.sun.security.auth.module.UnixSystem().getUid());
-        return start(socket, mode, handler, DEFAULT_IDLE_TIMEOUT,
+        return start(socket, mode, handler, Limits.DEFAULT,
                 peer -> peer.user().equals(root) || peer.user().equals(self),
                 "root and " + self.getName());
     }
 
     /** With the idle timeout and the peer check chosen by the caller (tests). */
     static ControlServer start(Path socket, String mode, RequestHandler handler, Duration idleTimeout,
+            Predicate<UnixDomainPrincipal> peerAllowed, String allowedPeers) throws IOException, ControlException {
+        return start(socket, mode, handler, new Limits(idleTimeout, DEFAULT_REQUEST_DEADLINE, DEFAULT_MAX_CONNECTIONS),
+                peerAllowed, allowedPeers);
+    }
+
+    /** With the limits and the peer check chosen by the caller (tests). */
+    static ControlServer start(Path socket, String mode, RequestHandler handler, Limits limits,
             Predicate<UnixDomainPrincipal> peerAllowed, String allowedPeers) throws IOException, ControlException {
         Set<PosixFilePermission> socketMode = parseMode(mode);
         Path dir = socket.toAbsolutePath().getParent();
@@ -119,7 +149,9 @@ public final class ControlServer implements AutoCloseable {
         }
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            server.bind(UnixDomainSocketAddress.of(socket));
+            // A backlog past the connection limit: a burst of connects waits to be accepted (and to
+            // make an idle connection room) instead of failing with EAGAIN.
+            server.bind(UnixDomainSocketAddress.of(socket), 1024);
             // The file exists with the umask's mode until here; the directory (0700) and the peer
             // check keep others out in that window.
             Files.setPosixFilePermissions(socket, socketMode);
@@ -127,11 +159,31 @@ public final class ControlServer implements AutoCloseable {
             server.close();
             throw e;
         }
-        return new ControlServer(socket, server, handler, idleTimeout, peerAllowed, allowedPeers);
+        return new ControlServer(socket, server, handler, limits, peerAllowed, allowedPeers);
     }
 
     public Path socket() {
         return socket;
+    }
+
+    /** Connections open now. */
+    public int connections() {
+        return connections.size();
+    }
+
+    /** Connections refused with EBUSY since start: every one was busy with a request. */
+    public long refusedConnections() {
+        return refused.get();
+    }
+
+    /** Idle connections closed to make room for a newcomer at the limit. */
+    public long evictedConnections() {
+        return evicted.get();
+    }
+
+    /** Connections closed because a request line did not arrive whole within the deadline. */
+    public long timedOutRequests() {
+        return timedOut.get();
     }
 
     /** Stops accepting, closes every connection (waiting briefly for requests in progress) and unlinks the socket. */
@@ -173,6 +225,11 @@ public final class ControlServer implements AutoCloseable {
                 sleepQuietly(100);
                 continue;
             }
+            if (connections.size() >= limits.maxConnections() && !evictIdlest()) {
+                refused.incrementAndGet();
+                Thread.ofVirtual().name("control-refuse").start(() -> refuse(ch));
+                continue;
+            }
             Connection c = new Connection(ch);
             c.thread = Thread.ofVirtual().name("control-conn").unstarted(() -> serve(c));
             connections.add(c);
@@ -180,6 +237,30 @@ public final class ControlServer implements AutoCloseable {
                 c.close(); // close() may have run between accept and add
             }
             c.thread.start();
+        }
+    }
+
+    /** Closes the connection idle the longest (no partial request, no request running); false when none is. */
+    private boolean evictIdlest() {
+        Connection idlest = null;
+        for (Connection c : connections) {
+            if (!c.busy && c.partialSinceNs == 0 && (idlest == null || c.lastActivityNs < idlest.lastActivityNs)) {
+                idlest = c;
+            }
+        }
+        if (idlest == null || !connections.remove(idlest)) {
+            return false;
+        }
+        evicted.incrementAndGet();
+        idlest.close();
+        return true;
+    }
+
+    private static void refuse(SocketChannel ch) {
+        try (ch) {
+            write(ch, error(ControlException.EBUSY, "too many control connections, every one busy; try again"));
+        } catch (IOException e) {
+            // gone already
         }
     }
 
@@ -214,6 +295,8 @@ public final class ControlServer implements AutoCloseable {
                 buf.flip().position(lineStart);
                 buf.compact();
                 scanned = buf.position();
+                // A request line's deadline runs from its first byte until its newline.
+                c.partialSinceNs = scanned == 0 ? 0 : c.partialSinceNs != 0 ? c.partialSinceNs : System.nanoTime();
                 if (!buf.hasRemaining()) {
                     write(ch, error(ControlException.EMSGSIZE,
                             "request line longer than " + MAX_LINE_BYTES + " bytes; closing the connection"));
@@ -294,7 +377,13 @@ public final class ControlServer implements AutoCloseable {
     private void closeIdle() {
         long now = System.nanoTime();
         for (Connection c : connections) {
-            if (!c.busy && now - c.lastActivityNs > idleTimeout.toNanos()) {
+            long partial = c.partialSinceNs;
+            if (!c.busy && partial != 0 && now - partial > limits.requestDeadline().toNanos()) {
+                timedOut.incrementAndGet();
+                LOG.log(System.Logger.Level.INFO, "control: a request line did not arrive whole within {0} ms;"
+                        + " connection closed", limits.requestDeadline().toMillis());
+                c.close();
+            } else if (!c.busy && now - c.lastActivityNs > limits.idleTimeout().toNanos()) {
                 c.close();
             }
         }
@@ -367,6 +456,8 @@ public final class ControlServer implements AutoCloseable {
     private static final class Connection {
         final SocketChannel channel;
         volatile long lastActivityNs = System.nanoTime();
+        /** When the partial request line now buffered began; 0 when none is. */
+        volatile long partialSinceNs;
         volatile boolean busy;
         volatile Thread thread;
 

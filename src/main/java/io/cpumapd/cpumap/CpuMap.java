@@ -94,6 +94,18 @@ public final class CpuMap implements AutoCloseable {
      * is drained and freed in the background ({@link #awaitRetired()} waits for that).
      */
     public synchronized CpuMapEntry update(int key, int qsize, PacketFilter program, int flags) {
+        return update(key, qsize, program, flags, new int[0]);
+    }
+
+    /**
+     * As {@link #update(int, int, PacketFilter, int)}, for a program that may redirect to the entries of
+     * {@code redirects}: refused with ELOOP when that closes a cycle of second-stage redirects (a packet
+     * would go round the consumers for ever).
+     */
+    public synchronized CpuMapEntry update(int key, int qsize, PacketFilter program, int flags, int[] redirects) {
+        if (closed) {
+            throw new CpuMapException(Errno.ESHUTDOWN, "the cpumap is shutting down");
+        }
         if (flags < ANY || flags > EXIST) {
             throw new CpuMapException(Errno.EINVAL, "unknown update flags " + flags);
         }
@@ -111,10 +123,11 @@ public final class CpuMap implements AutoCloseable {
         if (flags == EXIST && slots.get(key) == null) {
             throw new CpuMapException(Errno.ENOENT, "cpu " + key + " has no entry");
         }
+        checkNoCycle(key, redirects);
         int entryId = nextEntryId.getAndIncrement();
         Ring ring = Ring.create("cpumap" + id + "_" + key + "_" + entryId, qsize,
                 Ring.SINGLE_CONSUMER | Ring.EXACT_SIZE);
-        CpuMapEntry entry = new CpuMapEntry(entryId, key, qsize, program, ring);
+        CpuMapEntry entry = new CpuMapEntry(entryId, key, qsize, program, ring, redirects.clone());
         try {
             EntryConsumer consumer = consumers.apply(this, entry);
             entry.consumer(consumer);
@@ -127,6 +140,47 @@ public final class CpuMap implements AutoCloseable {
         }
         retire(key, slots.getAndSet(key, entry));
         return entry;
+    }
+
+    /** Follows the live entries' redirects from {@code key}, whose program would redirect to {@code redirects}. */
+    private void checkNoCycle(int key, int[] redirects) {
+        int[] via = new int[maxEntries];
+        java.util.Arrays.fill(via, -1);
+        java.util.ArrayDeque<Integer> todo = new java.util.ArrayDeque<>();
+        for (int t : redirects) {
+            if (t >= 0 && t < maxEntries && via[t] < 0) {
+                via[t] = key;
+                todo.add(t);
+            }
+        }
+        while (!todo.isEmpty()) {
+            int at = todo.poll();
+            if (at == key) {
+                throw new CpuMapException(Errno.ELOOP, "the program of cpu " + key + " would redirect in a cycle: "
+                        + cycle(key, via));
+            }
+            CpuMapEntry e = slots.get(at);
+            if (e == null) {
+                continue;
+            }
+            for (int t : e.redirects()) {
+                if (t >= 0 && t < maxEntries && via[t] < 0) {
+                    via[t] = at;
+                    todo.add(t);
+                }
+            }
+        }
+    }
+
+    private static String cycle(int key, int[] via) {
+        java.util.List<String> path = new java.util.ArrayList<>();
+        int at = key;
+        do {
+            path.addFirst(Integer.toString(at));
+            at = via[at];
+        } while (at != key && at >= 0 && path.size() <= via.length);
+        path.addFirst(Integer.toString(key));
+        return String.join(" -> ", path);
     }
 
     /**
@@ -147,8 +201,8 @@ public final class CpuMap implements AutoCloseable {
             throw new CpuMapException(Errno.E2BIG, "key " + key + " is outside max_entries " + maxEntries);
         }
         if (!usableCpus.get(key)) {
-            throw new CpuMapException(Errno.ENODEV, "cpu " + key + " does not exist or is not in this process's CPU set "
-                    + usableCpus);
+            throw new CpuMapException(Errno.ENODEV, "cpu " + key + " does not exist or is not in this process's CPU set ("
+                    + Cpus.list(usableCpus) + ")");
         }
     }
 

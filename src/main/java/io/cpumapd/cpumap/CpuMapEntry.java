@@ -16,10 +16,12 @@ public final class CpuMapEntry {
     private final int qsize;
     private final PacketFilter program;
     private final Ring ring;
+    private final int[] redirects;
     private EntryConsumer consumer;
     final CompletableFuture<Void> freed = new CompletableFuture<>();
 
-    CpuMapEntry(int id, int cpu, int qsize, PacketFilter program, Ring ring) {
+    CpuMapEntry(int id, int cpu, int qsize, PacketFilter program, Ring ring, int[] redirects) {
+        this.redirects = redirects;
         this.id = id;
         this.cpu = cpu;
         this.qsize = qsize;
@@ -50,6 +52,11 @@ public final class CpuMapEntry {
     /** The second-stage program; null means PASS everything. */
     public PacketFilter program() {
         return program;
+    }
+
+    /** The entries the program may redirect to (checked for cycles at update). */
+    int[] redirects() {
+        return redirects;
     }
 
     public Ring ring() {

@@ -28,7 +28,17 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cpumapd.filter.Programs;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import net.openhft.affinity.Affinity;
 
 /**
@@ -39,9 +49,20 @@ import net.openhft.affinity.Affinity;
  * consumers drain their rings into the TAP, TAP, ports, mempool (reported when not full).
  */
 public final class Daemon implements AutoCloseable {
-    private final Config config;
+    /** How long the native take-down may take before the process gives up on a thread that does not stop. */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(Long.getLong("cpumapd.stop.timeout.seconds", 20));
+    /** How long a stop waits for control requests in progress before it frees anything. */
+    private static final Duration REQUESTS_DRAIN = Duration.ofSeconds(10);
+
+    private volatile Config config;
+    private final Path configFile;
     private final long startedNs = System.nanoTime();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Control requests hold it shared while they run; a stop takes it whole before anything native is freed. */
+    private final ReentrantReadWriteLock requests = new ReentrantReadWriteLock();
+    /** The entries as the configuration or the control socket last set them, by key (what a reload compares). */
+    private final Map<Integer, CpuMapEntryConfig> applied = new ConcurrentHashMap<>();
+    private ScheduledExecutorService housekeeping;
     private ControlServer control;
     private Eal eal;
     private Pipeline pipeline;
@@ -50,15 +71,22 @@ public final class Daemon implements AutoCloseable {
     private PrometheusMeterRegistry registry;
     private CpumapdMeters meters;
     private volatile boolean running;
+    private volatile boolean stopping;
     private int leakedAtStop = -1;
 
-    private Daemon(Config config) {
+    private Daemon(Config config, Path configFile) {
         this.config = config;
+        this.configFile = configFile;
     }
 
     /** Starts every component or, when one fails, takes down those already up and rethrows. */
     public static Daemon start(Config config) throws IOException, ControlException {
-        Daemon d = new Daemon(config);
+        return start(config, null);
+    }
+
+    /** As {@link #start(Config)}; {@code configFile} (null: embedded) is what a reload re-reads. */
+    public static Daemon start(Config config, Path configFile) throws IOException, ControlException {
+        Daemon d = new Daemon(config, configFile);
         try {
             d.bringUp();
         } catch (IOException | ControlException | RuntimeException e) {
@@ -77,7 +105,7 @@ public final class Daemon implements AutoCloseable {
         eal = Eal.init(args);
         // rte_eal_init pins this thread to the main lcore; control threads started from here on
         // would inherit that single CPU. Hot threads pin themselves.
-        Affinity.setAffinity(Cpus.online());
+        Affinity.setAffinity(Cpus.usable());
         Log.info("eal", Eal.version() + " started: " + String.join(" ", args));
 
         filters = new FilterState(config.filter());
@@ -95,7 +123,9 @@ public final class Daemon implements AutoCloseable {
         }
         for (CpuMapEntryConfig e : config.cpumap().entries()) {
             try {
-                pipeline.update(e.cpu(), e.qsize(), filters.program(e.program(), e.params()), CpuMap.ANY);
+                pipeline.map().update(e.cpu(), e.qsize(), filters.program(e.program(), e.params()), CpuMap.ANY,
+                        Programs.redirectTargets(e.program(), e.params()));
+                applied.put(e.cpu(), e);
             } catch (CpuMapException ex) {
                 throw new IllegalStateException("cpumap entry " + e.cpu() + ": " + ex.getMessage(), ex);
             }
@@ -119,13 +149,97 @@ public final class Daemon implements AutoCloseable {
                     + w.queues().stream().map(QueueRef::describe).toList());
         }
         running = true;
+        startHousekeeping();
         SystemdNotify.ready();
         Log.info("cpumapd", "ready (pid " + ProcessHandle.current().pid() + ")");
     }
 
+    /** {@code WATCHDOG=1} at half the period systemd asked for, only while no hot thread is stalled. */
+    private void startHousekeeping() {
+        long usec = SystemdNotify.watchdogUsec();
+        if (usec <= 0) {
+            return;
+        }
+        housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cpumapd-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        housekeeping.scheduleAtFixedRate(() -> {
+            if (running && pipeline.stalledHotThreads().isEmpty()) {
+                SystemdNotify.watchdog();
+            }
+        }, 0, Math.max(1, usec / 2), TimeUnit.MICROSECONDS);
+        Log.info("systemd", "watchdog every " + usec / 2000 + " ms while every hot thread runs");
+    }
+
+    /**
+     * Runs a control request unless the daemon is stopping: the stop waits for requests in progress
+     * before it frees anything, and refuses new ones (ESHUTDOWN) from then on.
+     */
+    <T> T request(ControlCall<T> call) throws ControlException {
+        if (!requests.readLock().tryLock()) {
+            throw stoppingError();
+        }
+        try {
+            if (!running) {
+                throw stoppingError();
+            }
+            return call.run();
+        } finally {
+            requests.readLock().unlock();
+        }
+    }
+
+    private ControlException stoppingError() {
+        return new ControlException(ControlException.ESHUTDOWN, stopping
+                ? "cpumapd is stopping: no requests are taken any more" : "cpumapd is still starting; try again");
+    }
+
+    @FunctionalInterface
+    interface ControlCall<T> {
+        T run() throws ControlException;
+    }
+
+    /** Records what the control socket set the entry of {@code cpu} to (null: deleted), for reloads. */
+    void applied(int cpu, CpuMapEntryConfig entry) {
+        if (entry == null) {
+            applied.remove(cpu);
+        } else {
+            applied.put(cpu, entry);
+        }
+    }
+
+    /** SIGHUP and {@code cpumapd reload}: see {@link Reload}. One at a time. */
+    synchronized ObjectNode reload() throws ControlException {
+        if (configFile == null) {
+            throw new ControlException(ControlException.EINVAL,
+                    "started with the embedded configuration: there is no file to re-read");
+        }
+        SystemdNotify.reloading();
+        try {
+            return new Reload(this, pipeline, filters, applied).run(configFile);
+        } finally {
+            SystemdNotify.ready();
+        }
+    }
+
+    /** SIGHUP: a reload whose outcome goes to the log only. */
+    public void reloadFromSignal() {
+        try {
+            request(this::reload);
+        } catch (ControlException e) {
+            Log.info("reload", e.getMessage());
+        }
+    }
+
+    void config(Config fresh) {
+        this.config = fresh;
+    }
+
     /** CPUs no hot thread is configured on, for scrapes and control; null (inherit) when every CPU is hot. */
     static BitSet housekeepingCpus(Config config) {
-        BitSet free = Cpus.online();
+        BitSet free = Cpus.usable();
         config.rxWorkers().forEach(w -> free.clear(w.core()));
         config.cpumap().entries().forEach(e -> free.clear(e.cpu()));
         return free.isEmpty() ? null : free;
@@ -200,20 +314,85 @@ public final class Daemon implements AutoCloseable {
         stopped.await();
     }
 
-    /** The orderly shutdown; returns the mbufs that were still in use (0 when nothing leaked). */
-    public synchronized int stop() {
-        if (!running && leakedAtStop >= 0) {
-            return leakedAtStop;
+    /**
+     * The orderly shutdown; returns the mbufs that were still in use (0 when nothing leaked), or -1 when a
+     * hot thread did not stop within {@link #STOP_TIMEOUT} (nothing native was freed then; the process
+     * should exit at once, non-zero).
+     */
+    public int stop() {
+        synchronized (this) {
+            if (stopping) {
+                return leakedAtStop;
+            }
+            stopping = true;
+            running = false;
         }
-        running = false;
         SystemdNotify.stopping();
-        Log.info("cpumapd", "stopping: RX first, then consumers drain their rings");
-        takeDown();
+        Log.info("cpumapd", "stopping: metrics and control first, then RX, then consumers drain their rings");
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
+        closeMetrics();
+        Log.info("metrics", "stopped answering");
+        awaitRequests();
+        Log.info("control", "requests in progress done; new ones are refused (ESHUTDOWN) from now on");
+        Thread down = new Thread(this::takeDown, "cpumapd-shutdown");
+        down.setDaemon(true);
+        down.start();
+        try {
+            down.join(STOP_TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (down.isAlive()) {
+            List<String> stuck = pipeline == null ? List.of() : pipeline.hotThreadsAlive();
+            Log.warn("cpumapd", "shutdown gave up after " + STOP_TIMEOUT.toSeconds() + " s: "
+                    + (stuck.isEmpty() ? "the shutdown did not finish" : String.join(", ", stuck) + " did not stop")
+                    + "; exiting without freeing DPDK memory");
+            leakedAtStop = -1;
+            closeControl();
+            Eal.removeRuntimeDirectory(ealArgs(config));
+        }
         stopped.countDown();
         return leakedAtStop;
     }
 
+    /** Waits for control requests in progress; afterwards none starts (they get ESHUTDOWN). */
+    private void awaitRequests() {
+        try {
+            if (!requests.writeLock().tryLock(REQUESTS_DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
+                Log.info("control", "a request still runs after " + REQUESTS_DRAIN.toSeconds() + " s; stopping anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeMetrics() {
+        if (metrics != null) {
+            metrics.close();
+            metrics = null;
+        }
+        if (meters != null) {
+            meters.close();
+            meters = null;
+        }
+    }
+
+    private void closeControl() {
+        if (control != null) {
+            try {
+                control.close();
+            } catch (IOException e) {
+                Log.warn("control", "closing: " + e.getMessage());
+            }
+            control = null;
+        }
+    }
+
+    /** Native parts in the order of DESIGN.md; the metrics and control servers no longer read them. */
     private void takeDown() {
+        closeMetrics();
         if (pipeline != null) {
             pipeline.stopRx();
             Log.info("rx", "stopped, bulk queues flushed");
@@ -229,19 +408,7 @@ public final class Daemon implements AutoCloseable {
         } else {
             leakedAtStop = 0;
         }
-        if (metrics != null) {
-            metrics.close();
-        }
-        if (meters != null) {
-            meters.close();
-        }
-        if (control != null) {
-            try {
-                control.close();
-            } catch (IOException e) {
-                Log.warn("control", "closing: " + e.getMessage());
-            }
-        }
+        closeControl();
         if (eal != null) {
             eal.close();
             eal = null;
@@ -255,6 +422,10 @@ public final class Daemon implements AutoCloseable {
 
     public Config config() {
         return config;
+    }
+
+    public boolean stopping() {
+        return stopping;
     }
 
     public Pipeline pipeline() {
@@ -271,6 +442,11 @@ public final class Daemon implements AutoCloseable {
 
     public double uptimeSeconds() {
         return (System.nanoTime() - startedNs) / 1e9;
+    }
+
+    /** The control server (its connection counters), null before it started. */
+    ControlServer control() {
+        return control;
     }
 
     public String metricsUrl() {

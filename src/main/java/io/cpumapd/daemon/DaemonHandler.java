@@ -6,11 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpumapd.control.ControlException;
 import io.cpumapd.control.RequestHandler;
 import io.cpumapd.control.Requests;
+import io.cpumapd.config.CpuMapEntryConfig;
+import io.cpumapd.config.MempoolBudget;
 import io.cpumapd.cpumap.CpuMap;
 import io.cpumapd.cpumap.CpuMapEntry;
 import io.cpumapd.cpumap.CpuMapException;
 import io.cpumapd.dpdk.Errno;
 import io.cpumapd.filter.FilterException;
+import io.cpumapd.filter.Programs;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.pipeline.Pipeline;
 import java.util.Locale;
@@ -32,9 +35,10 @@ final class DaemonHandler implements RequestHandler {
 
     @Override
     public JsonNode handle(String cmd, ObjectNode request) throws ControlException {
-        if (!daemon.running()) {
-            throw new ControlException(ControlException.EIO, "cpumapd is starting or stopping");
-        }
+        return daemon.request(() -> run(cmd, request));
+    }
+
+    private JsonNode run(String cmd, ObjectNode request) throws ControlException {
         Pipeline p = daemon.pipeline();
         return switch (cmd) {
             case "status" -> {
@@ -54,6 +58,7 @@ final class DaemonHandler implements RequestHandler {
                 Requests.expectOnly(request, "cmd", "cpu");
                 int cpu = Requests.intMember(request, "cpu");
                 boolean deleted = kernelCall(() -> p.delete(cpu));
+                daemon.applied(cpu, null);
                 daemon.filters().refreshTargets();
                 yield JSON.objectNode().put("deleted", deleted);
             }
@@ -69,13 +74,17 @@ final class DaemonHandler implements RequestHandler {
                 String name = Requests.stringMember(request, "name");
                 Map<String, String> params = Requests.stringMap(request, "params");
                 try {
-                    daemon.filters().set(name, params);
+                    daemon.filters().set(name, daemon.filters().confined(params));
                 } catch (FilterException e) {
                     throw new ControlException(ControlException.EFILTER, e.getMessage()
                             + " (the filter in place is unchanged: " + daemon.filters().name() + ")");
                 }
                 Log.info("filter", "swapped to " + daemon.filters().describe());
                 yield Snapshots.filter(daemon.filters());
+            }
+            case "reload" -> {
+                Requests.expectOnly(request, "cmd");
+                yield daemon.reload();
             }
             default -> throw Requests.unsupported(cmd);
         };
@@ -95,12 +104,17 @@ final class DaemonHandler implements RequestHandler {
                     "flags must be any, noexist or exist, not " + request.get("flags"));
         };
         PacketFilter program;
+        int[] redirects;
         try {
+            params = daemon.filters().confined(params);
             program = daemon.filters().program(prog, params);
+            redirects = Programs.redirectTargets(prog, params);
         } catch (FilterException e) {
             throw new ControlException(ControlException.EFILTER, "program " + prog + ": " + e.getMessage());
         }
-        CpuMapEntry entry = kernelCall(() -> p.update(cpu, qsize, program, flags));
+        checkBudget(p, cpu, qsize);
+        CpuMapEntry entry = kernelCall(() -> p.map().update(cpu, qsize, program, flags, redirects));
+        daemon.applied(cpu, entry == null ? null : new CpuMapEntryConfig(cpu, qsize, prog, params));
         daemon.filters().refreshTargets();
         ObjectNode out = JSON.objectNode();
         if (entry == null) {
@@ -112,6 +126,25 @@ final class DaemonHandler implements RequestHandler {
                     + entry.id() + ")");
         }
         return out;
+    }
+
+    /** Ring slots the mempool cannot back would starve RX once the rings fill: refused before anything is built. */
+    private void checkBudget(Pipeline p, int cpu, int qsize) throws ControlException {
+        if (qsize <= 0) {
+            return;
+        }
+        long rings = qsize;
+        for (CpuMap.EntryInfo e : p.map().entries()) {
+            if (e.cpu() != cpu) {
+                rings += e.qsize();
+            }
+        }
+        MempoolBudget budget = MempoolBudget.of(daemon.config(), rings);
+        int mbufs = daemon.config().mempool().mbufs();
+        if (!budget.fits(mbufs)) {
+            throw new ControlException(ControlException.ENOMEM, "the mempool of " + mbufs
+                    + " mbufs cannot back a ring of " + qsize + " slots next to the others (" + budget.explain() + ")");
+        }
     }
 
     /** The cpumap's kernel-style errors travel with their errno name. */

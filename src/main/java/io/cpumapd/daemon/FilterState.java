@@ -10,6 +10,8 @@ import io.cpumapd.filter.Programs;
 import io.cpumapd.filter.TargetSet;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.pipeline.Pipeline;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,7 @@ import java.util.function.IntFunction;
 public final class FilterState {
     private final TargetSet targets = new TargetSet();
     private final PluginLoader plugins;
+    private final Path rulesDir;
     private volatile Pipeline pipeline;
     private volatile String name;
     private volatile Map<String, String> params;
@@ -32,6 +35,7 @@ public final class FilterState {
 
     FilterState(FilterConfig config) {
         this.plugins = config.pluginDir() == null ? null : new PluginLoader(config.pluginDir());
+        this.rulesDir = config.rulesDir();
         this.name = config.name();
         this.params = Map.copyOf(config.params());
     }
@@ -85,6 +89,38 @@ public final class FilterState {
         refreshTargets();
     }
 
+    /**
+     * Parameters that arrived over the control socket, with every file they name ({@code rules},
+     * {@code then.rules}, ...) checked to lie in {@code filter.rules_dir} (symbolic links resolved) and
+     * replaced by its real path: a client of the socket may not make the daemon read other files.
+     */
+    Map<String, String> confined(Map<String, String> requested) throws FilterException {
+        Map<String, String> out = new LinkedHashMap<>(requested);
+        for (Map.Entry<String, String> e : requested.entrySet()) {
+            if (!e.getKey().equals("rules") && !e.getKey().endsWith(".rules")) {
+                continue;
+            }
+            if (rulesDir == null) {
+                throw new FilterException("parameter '" + e.getKey() + "': files may be named over the control socket"
+                        + " only from filter.rules_dir, which the configuration does not set");
+            }
+            Path real;
+            try {
+                Path dir = rulesDir.toRealPath();
+                real = dir.resolve(e.getValue()).normalize().toRealPath();
+                if (!real.startsWith(dir) || real.equals(dir)) {
+                    throw new FilterException("parameter '" + e.getKey() + "': " + e.getValue()
+                            + " is not a file in filter.rules_dir (" + rulesDir + ")");
+                }
+            } catch (IOException ex) {
+                throw new FilterException("parameter '" + e.getKey() + "': no file " + e.getValue() + " in filter.rules_dir ("
+                        + rulesDir + ")");
+            }
+            out.put(e.getKey(), real.toString());
+        }
+        return out;
+    }
+
     /** The target set follows the live entries, in key order. */
     synchronized void refreshTargets() {
         CpuMap map = pipeline.map();
@@ -93,7 +129,16 @@ public final class FilterState {
 
     /** {@code filter set}: builds one instance per worker, then swaps them in; on failure nothing changes. */
     synchronized void set(String newName, Map<String, String> newParams) throws FilterException {
-        IntFunction<PacketFilter> f = factory(newName, newParams);
+        install(newName, newParams, prepare(newName, newParams));
+    }
+
+    /** Builds (the first instance of) a filter without installing it: a failure changes nothing. */
+    IntFunction<PacketFilter> prepare(String newName, Map<String, String> newParams) throws FilterException {
+        return factory(newName, newParams);
+    }
+
+    /** Installs what {@link #prepare} built. */
+    synchronized void install(String newName, Map<String, String> newParams, IntFunction<PacketFilter> f) {
         pipeline.setFilter(f);
         name = newName;
         params = Map.copyOf(newParams);
@@ -116,7 +161,7 @@ public final class FilterState {
         return targets.keys();
     }
 
-    String describe() {
+    public String describe() {
         return name + (params.isEmpty() ? "" : " " + params()) + " over cpus " + java.util.Arrays.toString(targets());
     }
 }

@@ -93,6 +93,17 @@ final class Snapshots {
                     .put("offloads", tap.offloads());
         }
         out.putObject("mempool").put("size", p.mempool().size()).put("in_use", p.mempool().inUse());
+        ArrayNode hot = out.putArray("hot_threads");
+        for (Pipeline.HotThread t : p.hotThreads()) {
+            hot.addObject().put("name", t.name()).put("cpu", t.cpu()).put("work", t.work()).put("polls", t.polls())
+                    .put("stalled", t.stalled());
+        }
+        if (d.control() != null) {
+            out.putObject("control").put("connections", d.control().connections())
+                    .put("refused_busy", d.control().refusedConnections())
+                    .put("evicted_idle", d.control().evictedConnections())
+                    .put("request_timeouts", d.control().timedOutRequests());
+        }
         if (d.metricsUrl() != null) {
             out.put("metrics", d.metricsUrl());
         } else {

@@ -29,6 +29,8 @@ public final class Eal implements AutoCloseable {
             FunctionDescriptor.of(ValueLayout.JAVA_INT));
     private static final MethodHandle THREAD_UNREGISTER = Native.downcall("rte_thread_unregister",
             FunctionDescriptor.ofVoid());
+    private static final MethodHandle FLUSH_LCORE_CACHES = Native.downcall("cpm_mempool_flush_lcore_caches",
+            FunctionDescriptor.ofVoid());
     private static final MethodHandle LCORE_ID = Native.criticalDowncall("cpm_lcore_id",
             FunctionDescriptor.of(ValueLayout.JAVA_INT));
     private static final MethodHandle LCORE_COUNT = Native.downcall("rte_lcore_count",
@@ -128,9 +130,13 @@ public final class Eal implements AutoCloseable {
         return lcoreId();
     }
 
-    /** Gives back the lcore id; the thread must have emptied nothing else (mempool caches are flushed by DPDK). */
+    /**
+     * Gives back the lcore id, after this lcore's mempool caches are flushed into their pools (DPDK
+     * does not: the mbufs would stay in a cache the next thread with this id may never use).
+     */
     public static void unregisterThread() {
         try {
+            FLUSH_LCORE_CACHES.invokeExact();
             THREAD_UNREGISTER.invokeExact();
         } catch (Throwable t) {
             throw new AssertionError(t);
@@ -177,7 +183,7 @@ public final class Eal implements AutoCloseable {
      * Removes it when this process named the prefix (also after a failed init), so repeated runs and
      * tests leave nothing; the default prefix may be another DPDK process's and is left alone.
      */
-    private static void removeRuntimeDirectory(List<String> args) {
+    public static void removeRuntimeDirectory(List<String> args) {
         String prefix = null;
         for (String a : args) {
             if (a.startsWith("--file-prefix=")) {

@@ -25,6 +25,8 @@ public final class Errno {
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int ENOSPC = 28;
+    public static final int ELOOP = 40;
+    public static final int ESHUTDOWN = 108;
     public static final int ENOTSUP = 95;
     public static final int EALREADY = 114;
     public static final int EOVERFLOW = 75;

@@ -85,6 +85,11 @@ record AclRule(int action, Prefix src, Prefix dst, int protocol, int sportLo, in
 
     /** Parses one rule; the message of a failure names {@code origin} (file and line, or parameter). */
     static AclRule parse(String line, String origin) {
+        return parse(line, origin, true);
+    }
+
+    /** @param echo false: the error names the problem, not the text (quoted parts masked, the rule left out) */
+    static AclRule parse(String line, String origin, boolean echo) {
         String[] tokens = line.strip().split("\\s+");
         try {
             int action = parseAction(tokens[0]);
@@ -119,6 +124,10 @@ record AclRule(int action, Prefix src, Prefix dst, int protocol, int sportLo, in
             return new AclRule(action, src, dst, protocol, sport[0], sport[1], dport[0], dport[1],
                     vlan[0], vlan[1], origin);
         } catch (IllegalArgumentException e) {
+            if (!echo) {
+                throw new FilterException("filter 'acl': " + origin + ": not a valid rule: "
+                        + e.getMessage().replaceAll("'[^']*'", "'...'"));
+            }
             throw new FilterException("filter 'acl': " + origin + ": " + e.getMessage() + " in rule '"
                     + line.strip() + "'");
         }

@@ -56,19 +56,29 @@ public final class Filters {
         return BUILT_INS.containsKey(name);
     }
 
+    /**
+     * A new filter named {@code name}: a built-in, else a class of that fully qualified name on the
+     * class path (library use and tests; the daemon uses the four-argument form).
+     */
     public static PacketFilter create(String name, Map<String, String> params, TargetSet targets) {
-        return create(name, params, targets, null);
+        return create(name, params, targets, null, true);
     }
 
     /**
      * A new filter named {@code name}: a built-in, else a plugin of {@code plugins} (may be null), else
      * a class of that fully qualified name implementing {@link PacketFilter} (public no-arg constructor,
-     * no parameters) or {@link FilterProvider}, looked up in the plugin jars and on the class path.
+     * no parameters) or {@link FilterProvider} defined by one of the plugin jars. A class of the class
+     * path is refused before it is initialised: naming a class must not run its static initialiser.
      *
      * @throws FilterException unknown name, unknown parameter, bad value, or a plugin that fails to load
      */
     public static PacketFilter create(String name, Map<String, String> params, TargetSet targets,
                                       PluginLoader plugins) {
+        return create(name, params, targets, plugins, false);
+    }
+
+    private static PacketFilter create(String name, Map<String, String> params, TargetSet targets,
+                                       PluginLoader plugins, boolean classPath) {
         if (name == null || name.isBlank()) {
             throw new FilterException("no filter name given (built-in: " + String.join(", ", names()) + ")");
         }
@@ -85,14 +95,17 @@ public final class Filters {
         if (plugins != null && plugins.names().contains(trimmed)) {
             return plugins.create(trimmed, p, t);
         }
-        if (trimmed.indexOf('.') > 0) {
-            ClassLoader loader = plugins != null ? plugins.classLoader() : Filters.class.getClassLoader();
-            return PluginLoader.fromClass(trimmed, p, t, loader);
+        if (trimmed.indexOf('.') > 0 && classPath) {
+            return PluginLoader.fromClass(trimmed, p, t, Filters.class.getClassLoader());
+        }
+        if (trimmed.indexOf('.') > 0 && plugins != null) {
+            return PluginLoader.fromClass(trimmed, p, t, plugins.classLoader(), plugins.classLoader());
         }
         throw new FilterException("unknown filter '" + trimmed + "' (built-in: " + String.join(", ", names())
                 + (plugins == null ? "" : "; plugins: " + (plugins.names().isEmpty() ? "none"
                 : String.join(", ", plugins.names())))
-                + "; or the fully qualified name of a PacketFilter or FilterProvider class)");
+                + (classPath || plugins != null ? "; or the fully qualified name of a PacketFilter or FilterProvider"
+                + " class" + (classPath ? "" : " in a plugin jar") : "") + ")");
     }
 
     private static PacketFilter l4Proto(Params p, TargetSet t, String name, int dropPort) {
@@ -127,7 +140,7 @@ public final class Filters {
         if (thenName.equals("rate-limit")) {
             throw p.bad("then", thenName, "rate-limit cannot feed itself");
         }
-        PacketFilter then = create(thenName, p.withPrefix("then.", "then.<param>"), t, plugins);
+        PacketFilter then = create(thenName, p.withPrefix("then.", "then.<param>"), t, plugins, false);
         long seed = ThreadLocalRandom.current().nextLong();
         return new RateLimitFilter(RateLimitFilter.Limit.of(ratePps, burst),
                 RateLimitFilter.Limit.of(synPps, synPps), RateLimitFilter.Limit.of(udpPps, udpPps),

@@ -151,13 +151,26 @@ public final class PluginLoader implements AutoCloseable {
 
     /** A filter from a class named {@code className}: a {@link FilterProvider} or a {@link PacketFilter}. */
     static PacketFilter fromClass(String className, Map<String, String> params, TargetSet targets, ClassLoader loader) {
+        return fromClass(className, params, targets, loader, null);
+    }
+
+    /**
+     * As {@link #fromClass(String, Map, TargetSet, ClassLoader)}; with {@code definedBy} set, only a class
+     * that loader defines (a plugin jar's, not the class path's) is accepted, checked before it is initialised.
+     */
+    static PacketFilter fromClass(String className, Map<String, String> params, TargetSet targets, ClassLoader loader,
+                                  ClassLoader definedBy) {
         Class<?> type;
         try {
+            type = Class.forName(className, false, loader);
+            if (definedBy != null && type.getClassLoader() != definedBy) {
+                throw new ClassNotFoundException(className);
+            }
             type = Class.forName(className, true, loader);
         } catch (ClassNotFoundException e) {
             throw new FilterException("unknown filter '" + className + "': not a built-in ("
-                    + String.join(", ", Filters.names()) + "), not a plugin, and no class of that name on the "
-                    + "class path or in the plugin jars");
+                    + String.join(", ", Filters.names()) + "), not a plugin, and no class of that name "
+                    + (definedBy == null ? "on the class path" : "in the plugin jars"));
         } catch (LinkageError e) {
             throw new FilterException("filter class " + className + " failed to load: " + message(e), e);
         }

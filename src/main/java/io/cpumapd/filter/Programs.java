@@ -51,6 +51,21 @@ public final class Programs {
         return Filters.create(n, rest, targets == null ? new TargetSet() : targetSet(n, targets), plugins);
     }
 
+    /**
+     * The cpumap entries program {@code name} may redirect to, as its parameters say: {@code redirect}'s
+     * {@code cpu}, another filter's {@code targets}; none for {@code pass}, {@code drop} or a port.
+     * The cpumap refuses an update whose redirects would close a cycle.
+     */
+    public static int[] redirectTargets(String name, Map<String, String> params) {
+        String n = name == null ? "" : name.strip();
+        Map<String, String> p = params == null ? Map.of() : params;
+        return switch (n) {
+            case "", "pass", "drop" -> new int[0];
+            case "redirect" -> p.containsKey("cpu") ? new int[] {new Params(n, p).cpumapKey("cpu")} : new int[0];
+            default -> p.containsKey("targets") ? targetSet(n, p.get("targets")).keys() : new int[0];
+        };
+    }
+
     private static PacketFilter fixed(String name, Verdict verdict) {
         return new PacketFilter() {
             @Override

@@ -105,6 +105,8 @@ public final class CpumapdMeters implements AutoCloseable {
                     Tags tags = x.tagKey() == null ? rowTags : rowTags.and(x.tagKey(), x.tagValue());
                     if (d.unit().equals("nanoseconds")) {
                         seconds(x.meter(), x.help(), tags, () -> g.get(d, row));
+                    } else if (d.unit().equals("state")) {
+                        gauge(x.meter(), x.help(), tags, () -> g.get(d, row));
                     } else {
                         counter(x.meter(), x.help(), tags, () -> g.get(d, row));
                     }

@@ -13,11 +13,15 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
 import java.util.Locale;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 import net.openhft.affinity.Affinity;
 
@@ -34,28 +38,52 @@ import net.openhft.affinity.Affinity;
  *   <li>other paths get 404, other methods than GET and HEAD 405.
  * </ul>
  *
- * Threads: the server's dispatcher and at most two handler threads, all platform threads. They
- * inherit the affinity of the thread that creates them, and after {@code rte_eal_init} the main
- * thread is pinned to the main lcore: pass the housekeeping cpus to
- * {@link #start(String, int, PrometheusMeterRegistry, BitSet)} to keep scrapes off the hot cores.
+ * Threads and limits, so that slow or many clients cannot stall scrapes: each exchange (reading the
+ * request, writing the response) runs on a virtual thread of its own, so a half-sent request or a
+ * client that does not read blocks only that thread; the JDK server closes an exchange whose request
+ * has not arrived within {@link #MAX_REQUEST_SECONDS} or whose response has not gone out within
+ * {@link #MAX_RESPONSE_SECONDS}, and accepts at most {@link #MAX_CONNECTIONS} connections. The scrape
+ * itself (reading every counter, formatting) runs on one platform thread, {@code metrics-scrape}: at most
+ * one at a time, and confined like the dispatcher. Platform threads inherit the affinity of the thread
+ * that creates them, and after {@code rte_eal_init} the main thread is pinned to the main lcore: pass the
+ * housekeeping cpus to {@link #start(String, int, PrometheusMeterRegistry, BitSet)} to keep scrapes off
+ * the hot cores.
  */
 public final class MetricsServer implements AutoCloseable {
     public static final String PATH = "/metrics";
     static final String CONTENT_TYPE_OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     static final String CONTENT_TYPE_TEXT = "text/plain; version=0.0.4; charset=utf-8";
-    private static final int HANDLER_THREADS = 2;
-    /** Scrapes waiting for a handler thread; beyond that the dispatcher thread serves them itself. */
-    private static final int QUEUED_SCRAPES = 16;
+    static final int MAX_REQUEST_SECONDS = 5;
+    static final int MAX_RESPONSE_SECONDS = 10;
+    static final int MAX_CONNECTIONS = 64;
+    /** How long a scrape waits for the scrape thread before it answers 503. */
+    private static final long SCRAPE_WAIT_SECONDS = 10;
+
+    static {
+        // The JDK server reads these once, when its first instance is made; an operator's -D wins.
+        setDefault("sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS));
+        setDefault("sun.net.httpserver.maxRspTime", Integer.toString(MAX_RESPONSE_SECONDS));
+        setDefault("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
+    }
 
     private final HttpServer server;
-    private final ThreadPoolExecutor executor;
+    private final ExecutorService executor;
+    private final ThreadPoolExecutor scraper;
     private final PrometheusMeterRegistry registry;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private MetricsServer(HttpServer server, ThreadPoolExecutor executor, PrometheusMeterRegistry registry) {
+    private MetricsServer(HttpServer server, ExecutorService executor, ThreadPoolExecutor scraper,
+            PrometheusMeterRegistry registry) {
         this.server = server;
         this.executor = executor;
+        this.scraper = scraper;
         this.registry = registry;
+    }
+
+    private static void setDefault(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
     }
 
     /** Starts serving {@code registry}; the threads keep the affinity of the calling thread. */
@@ -87,18 +115,20 @@ public final class MetricsServer implements AutoCloseable {
             clear.initCause(e);
             throw clear;
         }
-        AtomicInteger threadNumber = new AtomicInteger();
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(HANDLER_THREADS, HANDLER_THREADS, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(QUEUED_SCRAPES), task -> {
+        // Scrapes queue for the one scrape thread; connections (at most MAX_CONNECTIONS) bound the queue.
+        ThreadPoolExecutor scraper = new ThreadPoolExecutor(1, 1, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                task -> {
                     Thread t = new Thread(() -> {
                         confine(cpus);
                         task.run();
-                    }, "metrics-http-" + threadNumber.incrementAndGet());
+                    }, "metrics-scrape");
                     t.setDaemon(true);
                     return t;
-                }, new ThreadPoolExecutor.CallerRunsPolicy());
-        executor.allowCoreThreadTimeOut(true);
-        MetricsServer metrics = new MetricsServer(server, executor, registry);
+                });
+        scraper.allowCoreThreadTimeOut(true);
+        ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("metrics-http-", 0)
+                .factory());
+        MetricsServer metrics = new MetricsServer(server, executor, scraper, registry);
         server.createContext("/", metrics::handle);
         server.setExecutor(executor);
         startConfined(server, cpus);
@@ -123,8 +153,12 @@ public final class MetricsServer implements AutoCloseable {
         }
         server.stop(0);
         executor.shutdown();
+        scraper.shutdown();
         try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
+            // A scrape in progress finishes; exchanges stuck on a slow client are cut (their sockets are closed).
+            scraper.awaitTermination(5, TimeUnit.SECONDS);
+            executor.shutdownNow();
+            executor.awaitTermination(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -158,10 +192,21 @@ public final class MetricsServer implements AutoCloseable {
             }
             byte[] body;
             try {
-                body = scrape(contentType, gzip);
-            } catch (RuntimeException e) {
+                body = scraper.submit(() -> scrape(contentType, gzip)).get(SCRAPE_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (RejectedExecutionException e) {
                 exchange.getResponseHeaders().remove("Content-Encoding");
-                sendPlain(exchange, 500, "scrape failed: " + e + "\n");
+                sendPlain(exchange, 503, "stopping\n");
+                return;
+            } catch (TimeoutException e) {
+                exchange.getResponseHeaders().remove("Content-Encoding");
+                sendPlain(exchange, 503, "scrape busy for more than " + SCRAPE_WAIT_SECONDS + " s\n");
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException e) {
+                exchange.getResponseHeaders().remove("Content-Encoding");
+                sendPlain(exchange, 500, "scrape failed: " + e.getCause() + "\n");
                 return;
             }
             exchange.sendResponseHeaders(200, body.length);

@@ -8,6 +8,7 @@ import io.cpumapd.counters.CounterRegistry;
 import io.cpumapd.counters.EnqueueCounter;
 import io.cpumapd.counters.PortTxCounter;
 import io.cpumapd.counters.RxCounter;
+import io.cpumapd.counters.SupervisionCounter;
 import io.cpumapd.counters.TapCounter;
 import io.cpumapd.counters.TapReturnCounter;
 import io.cpumapd.cpumap.CpuMap;
@@ -30,12 +31,14 @@ import io.cpumapd.worker.RxQueue;
 import io.cpumapd.worker.RxWorker;
 import io.cpumapd.worker.TapDelivery;
 import java.lang.foreign.Arena;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The whole redirect pipeline, assembled in the order of DESIGN.md and taken down in the reverse:
@@ -71,6 +74,9 @@ public final class Pipeline implements AutoCloseable {
     private final CounterGroup<TapCounter> tapCounters;
     private final CounterGroup<PortTxCounter> portTxCounters;
     private final CounterGroup<TapReturnCounter> tapReturnCounters;
+    private final Supervisor supervisor;
+    /** How long a hot thread may finish no poll before it is reported stalled. */
+    static final Duration STALL_AFTER = Duration.ofMillis(Long.getLong("cpumapd.stall.after.ms", 2000));
     private final IntFunction<Delivery> deliveries;
     private final AtomicLongArray hadEntry;
     private int heldAfterClose;
@@ -139,7 +145,11 @@ public final class Pipeline implements AutoCloseable {
             tapReturnCounters = counters.define("tap_return", TapReturnCounter.class, taps.rows(), taps::rowTags);
             taps.counters(tapReturnCounters);
             portTxCounters = counters.define("port_tx", PortTxCounter.class, 1, r -> new String[0]);
-            map = new CpuMap(spec.maxEntries(), Cpus.online(), quiescence, this::newConsumer);
+            CounterGroup<SupervisionCounter> supervision = counters.define("supervision", SupervisionCounter.class,
+                    workerCount + spec.maxEntries(), row -> new String[] {"thread", row < workerCount
+                            ? spec.workers().get(row).name() : "cpumap/" + (row - workerCount)});
+            supervisor = new Supervisor(STALL_AFTER, supervision.newBlock(0, workerCount + spec.maxEntries()));
+            map = new CpuMap(spec.maxEntries(), Cpus.usable(), quiescence, this::newConsumer);
             for (int i = 0; i < workerCount; i++) {
                 PipelineSpec.WorkerSpec w = spec.workers().get(i);
                 workers.add(newWorker(i, w, filterPerWorker.apply(i)));
@@ -179,13 +189,28 @@ public final class Pipeline implements AutoCloseable {
         int lane = lanes.acquire();
         // A worker's blocks live as long as the pipeline: registered now, never retired.
         Retirements parts = new Retirements();
-        Delivery delivery = delivery(index, parts);
-        Redirector redirector = redirector(parts);
-        PortTx portTx = portTx(lane, parts);
+        Delivery delivery = delivery(index, parts, arena);
+        Redirector redirector = redirector(parts, arena);
+        PortTx portTx = portTx(lane, parts, arena);
+        int[] lastLane = {lane};
+        // A restarted worker gave its lane back when its thread ended: it takes a fresh one.
+        Supplier<PortTx> portTxs = new Supplier<>() {
+            private boolean first = true;
+
+            @Override
+            public synchronized PortTx get() {
+                if (first) {
+                    first = false;
+                    return portTx;
+                }
+                return portTx(lastLane[0] = lanes.acquire(), parts, arena);
+            }
+        };
         RxWorker worker = new RxWorker(w.name(), w.cpu(), queues, slot, quiescence, () -> redirector,
-                () -> portTx, () -> delivery, rxCounters.newBlock(index, 1));
-        // The first worker also reads every TAP queue no other thread holds.
-        worker.returnPath(() -> taps.returnPath(index, lane, index == 0, pool, arena));
+                portTxs, () -> delivery, rxCounters.newBlock(index, 1));
+        // The first worker also reads every TAP queue no other thread holds; a restarted worker sends
+        // its return path on the lane its new port TX took.
+        worker.returnPath(() -> taps.returnPath(index, lastLane[0], index == 0, pool, arena));
         if (w.skbMode()) {
             TapDevice first = tap();
             worker.skbMode(first == null ? -1L : first.macAddress48());
@@ -198,43 +223,51 @@ public final class Pipeline implements AutoCloseable {
         // The consumer's blocks are registered as its thread builds its parts, and folded into the
         // totals once the entry is freed (or never started). Lanes come back through PortTx.release().
         Retirements parts = new Retirements();
-        // Its return path sends on the consumer's TX lane, asked for on its thread right after the lane.
+        // Its native buffers live as long as its entry: an update must not grow the pipeline's own
+        // arena (entries come and go for ever under churn). Its return path sends on the consumer's
+        // TX lane, asked for on its thread right after the lane.
+        Arena own = Arena.ofShared();
         int[] lane = {-1};
         int tapQueue = spec.workers().size() + entry.cpu();
-        Consumer c = new Consumer(entry, spec.batch(), spec.idle(), quiescence, () -> redirector(parts),
-                () -> portTx(lane[0] = lanes.acquire(), parts), () -> delivery(tapQueue, parts),
+        Consumer c = new Consumer(entry, spec.batch(), spec.idle(), quiescence, () -> redirector(parts, own),
+                () -> portTx(lane[0] = lanes.acquire(), parts, own), () -> delivery(tapQueue, parts, own),
                 parts.register(consumerCounters, CounterBlock.of(ConsumerCounter.values()), entry.cpu()));
-        c.returnPath(() -> taps.returnPath(tapQueue, lane[0], false, pool, arena));
-        entry.freed().whenComplete((v, e) -> parts.retire());
+        c.returnPath(() -> taps.returnPath(tapQueue, lane[0], false, pool, own));
+        supervisor.watch(c, tapQueue);
+        entry.freed().whenComplete((v, e) -> {
+            supervisor.forget(c);
+            parts.retire();
+            own.close();
+        });
         return c;
     }
 
-    private Redirector redirector(Retirements parts) {
+    private Redirector redirector(Retirements parts, Arena memory) {
         CounterBlock block = new CounterBlock(EnqueueCounter.values().length, spec.maxEntries());
-        return new Redirector(map, arena, parts.register(enqueueCounters, block, 0));
+        return new Redirector(map, memory, parts.register(enqueueCounters, block, 0));
     }
 
     /** Lane -1 (none free): a PortTx without ports, so TX / redirect-to-port count as errors. */
-    private PortTx portTx(int lane, Retirements parts) {
+    private PortTx portTx(int lane, Retirements parts, Arena memory) {
         Port[] usable = new Port[portsById.length];
         for (int id = 0; id < portsById.length; id++) {
             if (lane >= 0 && portsById[id] != null && lane < txQueuesById[id]) {
                 usable[id] = portsById[id];
             }
         }
-        PortTx tx = new PortTx(usable, Math.max(lane, 0), TX_BUFFER, arena, () -> lanes.release(lane));
+        PortTx tx = new PortTx(usable, Math.max(lane, 0), TX_BUFFER, memory, () -> lanes.release(lane));
         parts.register(portTxCounters, tx.counters(), 0);
         return tx;
     }
 
-    private Delivery delivery(int tapQueue, Retirements parts) {
+    private Delivery delivery(int tapQueue, Retirements parts, Arena memory) {
         Delivery d;
         if (deliveries != null) {
             d = deliveries.apply(tapQueue);
         } else if (!taps.any()) {
-            d = new DropDelivery(arena, Math.max(spec.batch(), RxWorker.BURST));
+            d = new DropDelivery(memory, Math.max(spec.batch(), RxWorker.BURST));
         } else {
-            d = new TapDelivery(taps.byPortId(), tapQueue, Math.max(spec.batch(), RxWorker.BURST), arena);
+            d = new TapDelivery(taps.byPortId(), tapQueue, Math.max(spec.batch(), RxWorker.BURST), memory);
         }
         if (d.tapCounters() != null) {
             parts.register(tapCounters, d.tapCounters(), tapQueue);
@@ -254,6 +287,7 @@ public final class Pipeline implements AutoCloseable {
         rxStarted = true;
         for (int i = 0; i < workers.size(); i++) {
             workers.get(i).start(IdleStrategies.byName(spec.rxIdle(spec.workers().get(i)), () -> { }));
+            supervisor.watch(workers.get(i), i);
         }
     }
 
@@ -293,6 +327,56 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
+     * Hot threads still running, named with what they run (RX worker and its filter, consumer): after
+     * a stop that did not finish, the ones that did not stop.
+     */
+    public List<String> hotThreadsAlive() {
+        List<String> alive = new ArrayList<>();
+        for (RxWorker w : workers) {
+            if (w.threadAlive()) {
+                alive.add(w.roleName() + " (" + w.work() + ")");
+            }
+        }
+        if (!alive.isEmpty()) {
+            return alive; // consumers wait for the RX workers' grace period: those are the ones stuck
+        }
+        List<String> stalled = supervisor.stalled();
+        if (!stalled.isEmpty()) {
+            return stalled; // the others wait behind them for the reaper
+        }
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("cpumap/") && t.getName().contains("/map:") && t.isAlive()) {
+                alive.add(t.getName());
+            }
+        }
+        return alive;
+    }
+
+    /** Hot threads stalled now (no poll finished for the stall time), each as "name (filter or program)". */
+    public List<String> stalledHotThreads() {
+        return supervisor.stalled();
+    }
+
+    /** One line per hot thread for {@code status}: name, cpu, what it runs, polls finished, stalled now. */
+    public List<HotThread> hotThreads() {
+        List<HotThread> out = new ArrayList<>();
+        for (RxWorker w : workers) {
+            out.add(new HotThread(w.roleName(), w.cpu(), w.work(), w.polls(), supervisor.isStalled(w)));
+        }
+        for (int k = 0; k < map.maxEntries(); k++) {
+            CpuMapEntry e = map.entry(k);
+            if (e != null && e.consumer() instanceof Consumer c) {
+                out.add(new HotThread(c.roleName(), c.cpu(), c.work(), c.polls(), supervisor.isStalled(c)));
+            }
+        }
+        return out;
+    }
+
+    /** A hot thread as {@code status} shows it. */
+    public record HotThread(String name, int cpu, String work, long polls, boolean stalled) {
+    }
+
+    /**
      * The daemon's shutdown order: stop RX (flushes), consumers drain their rings into the TAP, then
      * the TAP, the ports and the mempool go. Returns the mbufs still in use before the pool is freed
      * (0 unless something leaked).
@@ -303,6 +387,7 @@ public final class Pipeline implements AutoCloseable {
         }
         closed = true;
         stopRx();
+        supervisor.close();
         map.close();
         int inUse = closeQuietly();
         return inUse;

@@ -160,7 +160,8 @@ public final class Consumer extends HotAgent implements EntryConsumer {
             Verdict v = program.filter(packet);
             packet.commit();
             return v == null ? Verdict.ABORTED : v;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Errors too: a program's fault costs its packet (counted as an exception), never the consumer.
             return Verdict.ABORTED;
         }
     }
@@ -176,7 +177,20 @@ public final class Consumer extends HotAgent implements EntryConsumer {
 
     @Override
     protected void onClosed() {
-        stopped.countDown();
+        // A thread that ended by itself is restarted by the supervisor and drains later.
+        if (draining || stopRequested()) {
+            stopped.countDown();
+        }
+    }
+
+    @Override
+    protected boolean endsOnPurpose() {
+        return draining;
+    }
+
+    @Override
+    public String work() {
+        return "program " + (program == null ? "pass" : program.name());
     }
 
     @Override

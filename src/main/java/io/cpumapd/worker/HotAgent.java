@@ -5,6 +5,7 @@ import io.cpumapd.cpumap.Redirector;
 import io.cpumapd.dpdk.Eal;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import net.openhft.affinity.Affinity;
 import org.agrona.concurrent.Agent;
@@ -18,7 +19,12 @@ import org.agrona.concurrent.IdleStrategy;
  * {@link AgentRunner} with the given idle strategy and returns once the thread is set up; on that
  * thread {@link #onStart()} pins it to its cpu, registers it with DPDK (mempool caches), joins the
  * quiescence domain and builds its thread-confined parts (producer side, port TX, delivery, return path);
- * {@link #onClose()} undoes that in reverse. A supervisor (restart, progress watch) belongs here.
+ * {@link #onClose()} undoes that in reverse.
+ *
+ * <p>Supervision: every finished poll is counted ({@link #polls()}, one ordered store, through the idle
+ * strategy Agrona calls after each {@code doWork}), so a watcher can tell a thread that makes no
+ * progress (a filter that loops or blocks); a thread that ended without being stopped (an Error
+ * escaped the loop, a filter interrupted it) can be started again with {@link #restart()}.
  */
 public abstract class HotAgent implements Agent {
     private static final long START_TIMEOUT_MS = 10_000;
@@ -29,9 +35,18 @@ public abstract class HotAgent implements Agent {
     private final Supplier<Redirector> redirectors;
     private final Supplier<PortTx> portTxs;
     private final Supplier<Delivery> deliveries;
-    private final CountDownLatch started = new CountDownLatch(1);
+    private volatile CountDownLatch started = new CountDownLatch(1);
     private volatile Throwable failure;
-    private AgentRunner runner;
+    private volatile AgentRunner runner;
+    private volatile IdleStrategy idle;
+    private volatile boolean stopRequested;
+    /** Between onStart and the end of onClose of the current thread. */
+    private volatile boolean live;
+    /** A thread of this agent has started its loop at least once. */
+    private volatile boolean everLive;
+    private final AtomicLong polls = new AtomicLong();
+    /** The thread as started: AgentRunner forgets its thread once closing begins. */
+    private volatile Thread thread;
 
     // Thread-confined parts, made in onStart on the agent's own thread.
     protected Quiescence.Participant participant;
@@ -68,19 +83,37 @@ public abstract class HotAgent implements Agent {
      * running); {@link AgentTerminationException} is the loop's way to end, not an error.
      */
     public final void start(IdleStrategy idle) {
+        this.idle = idle;
+        launch();
+    }
+
+    /** Starts a thread again after the last one ended by itself ({@link #ended()}); as {@link #start}. */
+    public final synchronized void restart() {
+        if (!stopRequested) {
+            launch();
+        }
+    }
+
+    private void launch() {
+        CountDownLatch ready = new CountDownLatch(1);
+        started = ready;
+        failure = null;
         LoopErrors errors = new LoopErrors();
-        runner = new AgentRunner(idle, t -> {
-            if (!(t instanceof AgentTerminationException) && started.getCount() == 0 && t != failure) {
+        IdleStrategy counting = new ProgressIdle(idle, polls);
+        AgentRunner r = new AgentRunner(counting, t -> {
+            if (!(t instanceof AgentTerminationException) && ready.getCount() == 0 && t != failure) {
                 errors.report(name, t);
             }
         }, null, this);
-        AgentRunner.startOnThread(runner, r -> {
-            Thread t = new Thread(r, name);
+        runner = r;
+        AgentRunner.startOnThread(r, runnable -> {
+            Thread t = new Thread(runnable, name);
             t.setDaemon(true);
+            thread = t;
             return t;
         });
         try {
-            if (!started.await(START_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+            if (!ready.await(START_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
                 throw new IllegalStateException(name + " did not start within " + START_TIMEOUT_MS + " ms");
             }
         } catch (InterruptedException e) {
@@ -92,15 +125,45 @@ public abstract class HotAgent implements Agent {
         }
     }
 
+    /** Polls finished so far, over every thread this agent ran on. */
+    public final long polls() {
+        return polls.get();
+    }
+
+    /** Whether its thread ended without {@link #stop()}: what a supervisor restarts. */
+    public final boolean ended() {
+        Thread t = thread;
+        // Not a thread created but not yet running its loop: only one that ran and is gone.
+        return everLive && !live && t != null && !t.isAlive() && !stopRequested && !endsOnPurpose();
+    }
+
+    /** True once the loop is meant to end by itself (a consumer draining its ring): no restart then. */
+    protected boolean endsOnPurpose() {
+        return false;
+    }
+
+    /** Whether {@link #stop()} was called: a stopped agent is neither watched nor restarted. */
+    public final boolean stopRequested() {
+        return stopRequested;
+    }
+
+    /** What the thread runs, for a stall report (the filter or program by name). */
+    public String work() {
+        return "";
+    }
+
     /** Stops the loop and waits for the thread to end ({@link #onClose()} has run). */
     public final void stop() {
-        if (runner != null) {
-            runner.close();
+        stopRequested = true;
+        AgentRunner r = runner;
+        if (r != null) {
+            r.close();
         }
     }
 
     @Override
     public final void onStart() {
+        CountDownLatch ready = started;
         try {
             Affinity.setAffinity(cpu);
             Eal.registerThread();
@@ -110,12 +173,14 @@ public abstract class HotAgent implements Agent {
             delivery = deliveries.get();
             returnPath = returnPaths.get();
             onStarted();
+            everLive = true;
+            live = true;
         } catch (Throwable t) {
             failure = t;
-            started.countDown();
+            ready.countDown();
             throw t;
         }
-        started.countDown();
+        ready.countDown();
     }
 
     /** After the common setup, on the agent's thread, before the first {@code doWork}. */
@@ -137,10 +202,17 @@ public abstract class HotAgent implements Agent {
             Eal.unregisterThread();
         }
         onClosed();
+        live = false;
     }
 
     /** After the common teardown, on the agent's thread. */
     protected void onClosed() {
+    }
+
+    /** Whether the agent's thread runs (started and not ended). */
+    public final boolean threadAlive() {
+        Thread t = thread;
+        return t != null && t.isAlive();
     }
 
     public final int cpu() {
@@ -150,5 +222,37 @@ public abstract class HotAgent implements Agent {
     @Override
     public final String roleName() {
         return name;
+    }
+
+    /** Counts a finished poll (Agrona calls the idle strategy after every doWork), then idles as told. */
+    private static final class ProgressIdle implements IdleStrategy {
+        private final IdleStrategy inner;
+        private final AtomicLong polls;
+
+        ProgressIdle(IdleStrategy inner, AtomicLong polls) {
+            this.inner = inner;
+            this.polls = polls;
+        }
+
+        @Override
+        public void idle(int workCount) {
+            polls.lazySet(polls.get() + 1); // single writer: an ordered store, no atomic add
+            inner.idle(workCount);
+        }
+
+        @Override
+        public void idle() {
+            inner.idle();
+        }
+
+        @Override
+        public void reset() {
+            inner.reset();
+        }
+
+        @Override
+        public String alias() {
+            return inner.alias();
+        }
     }
 }

@@ -110,7 +110,9 @@ public final class RxWorker extends HotAgent {
         try {
             Verdict v = f.filter(packet);
             return v == null ? Verdict.ABORTED : v;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Errors too (AssertionError, StackOverflowError, NoClassDefFoundError): a filter's fault
+            // costs its packet, never the worker.
             pending[RxCounter.EXCEPTIONS.ordinal()]++;
             return Verdict.ABORTED;
         }
@@ -119,7 +121,13 @@ public final class RxWorker extends HotAgent {
     private void act(long m, Verdict v, int rxPort) {
         if (v == Verdict.REDIRECT) {
             boolean queued;
-            if (packet.targetKind() == Packet.TARGET_PORT) {
+            if (packet.targetKind() == Packet.TARGET_NONE) {
+                // A bare REDIRECT (no redirect() call): no target, not the previous packet's.
+                pending[RxCounter.REDIRECT_ERRORS.ordinal()]++;
+                dropped.set(drops++, m);
+                pending[RxCounter.ABORTED.ordinal()]++;
+                return;
+            } else if (packet.targetKind() == Packet.TARGET_PORT) {
                 queued = portTx.send(packet.targetKey(), m);
             } else if (skbMode) {
                 if (skbBuilder.build(skb, m)) {
@@ -178,5 +186,11 @@ public final class RxWorker extends HotAgent {
 
     public long counter(RxCounter c) {
         return counters.get(c.ordinal());
+    }
+
+    @Override
+    public String work() {
+        PacketFilter f = filter.get();
+        return "filter " + (f == null ? "none" : f.name());
     }
 }

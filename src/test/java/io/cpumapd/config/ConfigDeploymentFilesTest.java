@@ -76,7 +76,10 @@ class ConfigDeploymentFilesTest {
             }
         }
 
-        assertThat(keys).containsEntry("Type", List.of("notify")).containsEntry("NotifyAccess", List.of("all"))
+        assertThat(keys).containsEntry("Type", List.of("notify")).containsEntry("NotifyAccess", List.of("main"))
+                .containsKey("WatchdogSec")
+                .containsEntry("ExecReload", List.of("/usr/bin/cpumapd reload --socket /run/cpumapd/cpumapd.sock"
+                        + " --timeout 60"))
                 .containsEntry("ExecStart", List.of("/usr/bin/cpumapd run --config /etc/cpumapd/cpumapd.yaml"))
                 .containsEntry("Restart", List.of("on-failure")).containsEntry("RuntimeDirectory", List.of("cpumapd"))
                 .containsEntry("RuntimeDirectoryMode", List.of("0700"))

@@ -179,6 +179,14 @@ class ConfigErrorsTest {
                         "ports[0].device: PCI device 0000:01:00.0 cannot be probed: eal.args contains --no-pci"),
                 arguments("EAL argument cpumapd sets itself", "eal: {args: [--no-huge, -l, \"0-1\"]}\n" + BASE,
                         "eal.args[1]", "eal.args[1]: \"-l\" is set by cpumapd from rx_workers and ports; remove it"),
+                arguments("a mempool too small for the configuration", PORT + WORKER + FILTER + """
+                        cpumap:
+                          max_entries: 1
+                          entries: [{cpu: 0, qsize: 512}]
+                        mempool: {mbufs: 1023, cache: 256}
+                        """, "mempool.mbufs", "mempool.mbufs: 1023 mbufs cannot back this configuration (2336 needed:"
+                        + " per-lcore caches 768 + RX descriptors 1024 + ring slots 512 + RX bursts 32); raise"
+                        + " mempool.mbufs or lower the cache, descriptors or qsizes"),
                 arguments("mempool cache above DPDK's limit", BASE + "mempool: {mbufs: 1023, cache: 1024}\n",
                         "mempool.cache", "mempool.cache: 1024 is out of range 0..512"),
                 arguments("unquoted PCI address", """

@@ -114,17 +114,19 @@ class ConfigLoaderTest {
         Path conf = Files.createDirectories(dir.resolve("etc"));
         Files.write(conf.resolve("in.pcap"), new byte[24]);
         Files.createDirectories(conf.resolve("plugins"));
+        Files.createDirectories(conf.resolve("rules"));
         Path file = conf.resolve("cpumapd.yaml");
         Files.writeString(file, MINIMAL.replace("device: net_null0", """
                 device: net_pcap0
                     args: "rx_pcap=in.pcap,tx_pcap=../out.pcap,rx_iface=lo"
-                """.strip()).replace("name: l4-hash", "name: l4-hash\n  plugin_dir: plugins"));
+                """.strip()).replace("name: l4-hash", "name: l4-hash\n  plugin_dir: plugins\n  rules_dir: rules"));
 
         Config c = ConfigLoader.load(file);
 
         assertThat(c.ports().getFirst().args()).isEqualTo("rx_pcap=" + conf.resolve("in.pcap") + ",tx_pcap="
                 + dir.resolve("out.pcap") + ",rx_iface=lo");
         assertThat(c.filter().pluginDir()).isEqualTo(conf.resolve("plugins"));
+        assertThat(c.filter().rulesDir()).isEqualTo(conf.resolve("rules"));
     }
 
     @Test

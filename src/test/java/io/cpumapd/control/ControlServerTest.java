@@ -1,5 +1,7 @@
 package io.cpumapd.control;
 
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -321,6 +323,96 @@ class ControlServerTest {
             assertThat(client.call(Requests.create("echo").put("n", 1)).get("n").intValue()).isEqualTo(1);
             Thread.sleep(600); // the server drops the kept connection meanwhile
             assertThat(client.call(Requests.create("echo").put("n", 2)).get("n").intValue()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aOneByteTrickleIsCutOffAtTheRequestDeadlineWhileOthersAreServed() throws Exception {
+        Path limited = dir.resolve("trickle.sock");
+        ControlServer.Limits limits = new ControlServer.Limits(Duration.ofSeconds(60), Duration.ofMillis(500), 8);
+        try (ControlServer s = ControlServer.start(limited, "0600", handler, limits, peer -> true, "all");
+                RawConnection trickle = new RawConnection(limited);
+                ControlClient client = new ControlClient(limited, Duration.ofSeconds(5))) {
+            long start = System.nanoTime();
+            byte[] request = "{\"cmd\": \"echo\"}\n".getBytes(StandardCharsets.UTF_8);
+            boolean cut = false;
+            for (int i = 0; i < request.length - 1 && !cut; i++) {
+                try {
+                    trickle.sendRaw(new byte[] {request[i]});
+                } catch (IOException e) {
+                    cut = true;
+                }
+                assertThat(client.call(Requests.create("echo").put("n", i)).get("n").intValue()).isEqualTo(i);
+                Thread.sleep(100);
+            }
+            assertThat(trickle.closedByServer()).as("the trickling connection is closed").isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            assertThat(s.timedOutRequests()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aThousandConnectionsNeitherExhaustTheServerNorKeepTheOperatorOut() throws Exception {
+        Path limited = dir.resolve("many.sock");
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger holding = new AtomicInteger();
+        RequestHandler slow = (cmd, request) -> {
+            if (cmd.equals("hold")) {
+                holding.incrementAndGet();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return request;
+            }
+            return handler.handle(cmd, request);
+        };
+        ControlServer.Limits limits = new ControlServer.Limits(Duration.ofSeconds(60), Duration.ofSeconds(5), 16);
+        List<RawConnection> open = new ArrayList<>();
+        try (ControlServer s = ControlServer.start(limited, "0600", slow, limits, peer -> true, "all")) {
+            for (int i = 0; i < 1000; i++) {
+                open.add(new RawConnection(limited));
+            }
+            long accepted = System.nanoTime() + 10_000_000_000L;
+            while (s.evictedConnections() < 1000 - 16 && System.nanoTime() < accepted) {
+                Thread.sleep(10);
+            }
+            // Idle ones make room: the operator's request is answered.
+            try (ControlClient client = new ControlClient(limited, Duration.ofSeconds(5))) {
+                assertThat(client.call(Requests.create("echo").put("n", 1)).get("n").intValue()).isEqualTo(1);
+            }
+            assertThat(s.connections()).isLessThanOrEqualTo(16);
+            assertThat(s.evictedConnections()).isGreaterThanOrEqualTo(1000 - 16);
+            // Every slot busy with a request: a newcomer hears EBUSY at once instead of waiting.
+            List<RawConnection> busy = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                RawConnection c = new RawConnection(limited);
+                busy.add(c);
+                c.send("{\"cmd\": \"hold\"}");
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (holding.get() < 16 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            try (RawConnection late = new RawConnection(limited)) {
+                JsonNode reply = late.reply();
+                assertThat(reply.get("errno").asText()).isEqualTo("EBUSY");
+            }
+            assertThat(s.refusedConnections()).isPositive();
+            release.countDown();
+            for (RawConnection c : busy) {
+                assertThat(c.reply().get("ok").booleanValue()).isTrue();
+                c.close();
+            }
+            try (ControlClient client = new ControlClient(limited, Duration.ofSeconds(5))) {
+                assertThat(client.call(Requests.create("echo").put("n", 2)).get("n").intValue()).isEqualTo(2);
+            }
+        } finally {
+            release.countDown();
+            for (RawConnection c : open) {
+                c.close();
+            }
         }
     }
 

@@ -150,6 +150,8 @@ class DaemonFilterPluginTest {
             assertRefused(d.cli("filter", "set", "com.example.broken.ExplodingFilter"),
                     "com.example.broken.ExplodingFilter", "exploding on purpose");
             assertRefused(d.cli("filter", "set", "failing"), "plugin 'failing'", "create fails on purpose");
+            // A class of the class path is no filter, even with plugins: only the jars' classes are.
+            assertRefused(d.cli("filter", "set", "io.cpumapd.filter.NoTouchFilter"), "no class of that name in the plugin jars");
             assertRefused(d.cli("filter", "set", "dns-guard", "--param", "port=65536"), "65536");
             assertRefused(d.cli("filter", "set", "dns-guard", "--param", "ports=53"), "unknown parameter 'ports'");
             shown = json(d.cli("filter", "show", "-j"));

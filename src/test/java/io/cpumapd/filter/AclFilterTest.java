@@ -316,6 +316,24 @@ class AclFilterTest {
                 .isInstanceOf(FilterException.class).hasMessageContaining("parameter 'default'");
     }
 
+    @Test
+    void aRulesFileIsNeverEchoedAndOnlyARegularFileIsRead(@TempDir Path dir) throws Exception {
+        Path secret = dir.resolve("shadow");
+        Files.writeString(secret, "root:$6$s3cr3t-hash:19000:0:99999:7:::\n");
+        assertThatThrownBy(() -> Filters.create("acl", Map.of("rules", secret.toString()), TARGETS))
+                .isInstanceOf(FilterException.class).hasMessageContaining("line 1").hasMessageContaining("not a valid rule")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cr3t").doesNotContain("root:"));
+        assertThatThrownBy(() -> Filters.create("acl", Map.of("rules", "/dev/zero"), TARGETS))
+                .isInstanceOf(FilterException.class).hasMessageContaining("not a regular file");
+        Path fifo = dir.resolve("fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> Filters.create("acl", Map.of("rules", fifo.toString()), TARGETS))
+                .isInstanceOf(FilterException.class).hasMessageContaining("not a regular file");
+        assertThat(System.nanoTime() - start).as("a FIFO is refused, not opened (opening blocks)")
+                .isLessThan(5_000_000_000L);
+    }
+
     /** A straight linear scan of the rules: the oracle the tries must agree with. */
     private record OracleRule(int family, byte[] src, int srcLen, byte[] dst, int dstLen, int dportLo, int dportHi, String action) {
         boolean matches(byte[] s, byte[] d, int dport) {

@@ -65,6 +65,31 @@ class PluginLoaderTest {
     public static final class NotAFilter {
     }
 
+    /** A class-path filter whose static initialiser leaves a trace. */
+    public static final class Initialised implements PacketFilter {
+        static {
+            INITIALISED.set(true);
+        }
+
+        @Override
+        public Verdict filter(Packet packet) {
+            return Verdict.PASS;
+        }
+    }
+
+    static final java.util.concurrent.atomic.AtomicBoolean INITIALISED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    @Test
+    void theDaemonsLookupTakesNoClassOfTheClassPathNorRunsItsInitialiser(@org.junit.jupiter.api.io.TempDir Path empty) {
+        try (PluginLoader plugins = new PluginLoader(empty)) {
+            assertThatThrownBy(() -> Filters.create(name(Initialised.class), Map.of(), TARGETS, plugins))
+                    .isInstanceOf(FilterException.class).hasMessageContaining("no class of that name in the plugin jars");
+            assertThatThrownBy(() -> Filters.create(name(Initialised.class), Map.of(), TARGETS, null))
+                    .isInstanceOf(FilterException.class).hasMessageContaining("unknown filter");
+        }
+        assertThat(INITIALISED.get()).as("the static initialiser did not run").isFalse();
+    }
+
     private static String name(Class<?> c) {
         return c.getName();
     }

@@ -165,7 +165,7 @@ class MetricsServerTest {
             try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
                 for (Path task : tasks) {
                     String name = Files.readString(task.resolve("comm")).strip();
-                    if (name.startsWith("metrics-http") || name.equals("HTTP-Dispatcher")) {
+                    if (name.equals("metrics-scrape") || name.equals("HTTP-Dispatcher")) {
                         String list = Files.readAllLines(task.resolve("status")).stream()
                                 .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow();
                         allowed.put(name + "/" + task.getFileName(), list.substring(list.indexOf(':') + 1).strip());
@@ -173,8 +173,50 @@ class MetricsServerTest {
                 }
             }
             assertThat(allowed.keySet()).anyMatch(n -> n.startsWith("HTTP-Dispatcher"))
-                    .anyMatch(n -> n.startsWith("metrics-http-"));
+                    .anyMatch(n -> n.startsWith("metrics-scrape"));
             assertThat(allowed.values()).as("%s", allowed).containsOnly("0");
+        }
+    }
+
+    @Test
+    void slowAndHalfSentRequestsNeitherStallScrapesNorStayForever() throws Exception {
+        java.util.List<java.net.Socket> slow = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 24; i++) {
+                java.net.Socket s = new java.net.Socket("127.0.0.1", server.port());
+                // Half a request: the request line and one header, never the blank line that ends it.
+                s.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                slow.add(s);
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < 10; i++) {
+                // a byte more from each: a trickle, never a whole request
+                for (java.net.Socket s : slow) {
+                    try {
+                        s.getOutputStream().write('X');
+                    } catch (IOException closed) {
+                        // cut off by the server already
+                    }
+                }
+                long one = System.nanoTime();
+                HttpResponse<byte[]> r = send(metrics());
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(Duration.ofNanos(System.nanoTime() - one)).as("a scrape beside 24 slow clients")
+                        .isLessThan(Duration.ofSeconds(2));
+                Thread.sleep(200);
+            }
+            // The JDK server cuts a request that has not arrived within its time.
+            for (java.net.Socket s : slow) {
+                s.setSoTimeout(15_000);
+                assertThat(s.getInputStream().read()).as("the server closed the half-sent request").isEqualTo(-1);
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .isLessThan(Duration.ofSeconds(MetricsServer.MAX_REQUEST_SECONDS + 8));
+        } finally {
+            for (java.net.Socket s : slow) {
+                s.close();
+            }
         }
     }
 }

@@ -1,5 +1,9 @@
 package io.cpumapd.pipeline;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import io.cpumapd.packet.Packet;
+import io.cpumapd.dpdk.Errno;
+import io.cpumapd.cpumap.CpuMapException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cpumapd.counters.ConsumerCounter;
@@ -151,6 +155,59 @@ class PipelineTest {
             p.map().awaitRetired();
             assertThat(p.counters().get(EnqueueCounter.ENQUEUED, 1)).isGreaterThanOrEqualTo(before);
             assertThat(p.map().cleanedUp()).as("retired rings were drained by their consumers").isZero();
+        } finally {
+            assertThat(p.shutdown()).as("mbufs in use at shutdown").isZero();
+        }
+    }
+
+    @Test
+    void aBareRedirectIsAbortedAndNeverGoesToThePreviousPacketsTarget() throws Exception {
+        eal.attach("net_null2,size=64,copy=0");
+        // Every other packet returns REDIRECT without naming a target.
+        PacketFilter alternate = new PacketFilter() {
+            private boolean named;
+
+            @Override
+            public Verdict filter(Packet packet) {
+                named = !named;
+                return named ? packet.redirect(1) : Verdict.REDIRECT;
+            }
+        };
+        Pipeline p = Pipeline.create(spec("net_null2", false, null), w -> alternate);
+        try {
+            p.update(1, 512, packet -> Verdict.DROP, CpuMap.ANY);
+            p.startRx();
+            await(() -> p.counters().get(RxCounter.RX, 0) > 20_000, 10_000);
+            p.stopRx();
+            long rx = p.counters().get(RxCounter.RX, 0);
+            long errors = p.counters().get(RxCounter.REDIRECT_ERRORS, 0);
+            assertThat(rx).isGreaterThan(20_000);
+            assertThat(errors).as("bare REDIRECTs are redirect errors").isBetween(rx / 2 - 64, rx / 2 + 64);
+            assertThat(p.counters().get(RxCounter.REDIRECT, 0)).as("only the named ones reach key 1").isBetween(rx / 2 - 64, rx / 2 + 64);
+            assertThat(p.counters().get(RxCounter.ABORTED, 0)).isEqualTo(errors);
+        } finally {
+            assertThat(p.shutdown()).as("mbufs in use at shutdown").isZero();
+        }
+    }
+
+    @Test
+    void secondStageRedirectCyclesAreRefusedWithEloop() {
+        eal.attach("net_null3,size=64,copy=0");
+        Pipeline p = Pipeline.create(spec("net_null3", false, null), w -> packet -> Verdict.DROP);
+        try {
+            PacketFilter to0 = packet -> packet.redirect(0);
+            PacketFilter to1 = packet -> packet.redirect(1);
+            p.map().update(0, 64, to1, CpuMap.ANY, new int[] {1});
+            assertThatThrownBy(() -> p.map().update(1, 64, to0, CpuMap.ANY, new int[] {0}))
+                    .isInstanceOfSatisfying(CpuMapException.class, e -> {
+                        assertThat(e.errno()).isEqualTo(Errno.ELOOP);
+                        assertThat(e.getMessage()).contains("1 -> 0 -> 1");
+                    });
+            assertThat(p.map().entry(1)).as("the refused update built nothing").isNull();
+            assertThatThrownBy(() -> p.map().update(1, 64, to1, CpuMap.ANY, new int[] {1}))
+                    .isInstanceOfSatisfying(CpuMapException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ELOOP));
+            p.map().update(1, 64, packet -> Verdict.PASS, CpuMap.ANY, new int[0]);
+            p.map().update(0, 64, to1, CpuMap.ANY, new int[] {1}); // a chain is fine
         } finally {
             assertThat(p.shutdown()).as("mbufs in use at shutdown").isZero();
         }

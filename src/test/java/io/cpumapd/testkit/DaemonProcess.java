@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 
@@ -29,17 +30,26 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** Starts the daemon; does not wait for it (see {@link #awaitLog}). */
     public static DaemonProcess start(Path config, Path socket, Path log, String... extraArgs) throws IOException {
-        return startIn(null, config, socket, log, extraArgs);
+        return start(config, socket, log, List.of(), Map.of(), List.of(), extraArgs);
     }
 
-    /** As {@link #start}, inside network namespace {@code netns} (null: this process's). */
+    /** As {@link #start(Path, Path, Path, String...)}, inside network namespace {@code netns} (null: this process's). */
     public static DaemonProcess startIn(String netns, Path config, Path socket, Path log, String... extraArgs)
             throws IOException {
-        List<String> cmd = new ArrayList<>();
-        if (netns != null) {
-            cmd.addAll(List.of("ip", "netns", "exec", netns));
-        }
+        return start(config, socket, log, netns == null ? List.of() : List.of("ip", "netns", "exec", netns),
+                Map.of(), List.of(), extraArgs);
+    }
+
+    /**
+     * As {@link #start(Path, Path, Path, String...)}, run under {@code prefix} (e.g. {@code taskset -c 0},
+     * {@code ip netns exec NS}), with {@code env} added to the environment and {@code jvmArgs} (e.g.
+     * {@code -Dname=value}) given to the JVM.
+     */
+    public static DaemonProcess start(Path config, Path socket, Path log, List<String> prefix, Map<String, String> env,
+            List<String> jvmArgs, String... extraArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(jvmArgs);
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("--sun-misc-unsafe-memory-access=allow");
         cmd.add("-Xmx512m");
@@ -50,7 +60,9 @@ public final class DaemonProcess implements AutoCloseable {
         cmd.add("--config");
         cmd.add(config.toString());
         cmd.addAll(List.of(extraArgs));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         return new DaemonProcess(p, log, socket);
     }
 
@@ -81,6 +93,14 @@ public final class DaemonProcess implements AutoCloseable {
             Thread.sleep(50);
         }
         throw new AssertionError("no '" + text + "' within " + timeoutMs + " ms:\n" + log());
+    }
+
+    /** Sends {@code signal} (e.g. {@code HUP}) to the daemon with kill(1). */
+    public void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-s", signal, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -s " + signal + " " + process.pid() + " failed");
+        }
     }
 
     public Process process() {
