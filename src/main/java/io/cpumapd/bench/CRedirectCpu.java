@@ -33,7 +33,7 @@ public final class CRedirectCpu implements RedirectCpuRun {
     /** struct cpm_bench_pipeline_config: 12 int32 fields, then cpus[64] and tap_fds[64]. */
     private static final int MAX_TARGETS = 64;
     private static final int FIELDS = 12;
-    private static final int RX_WORDS = 4;
+    private static final int RX_WORDS = 5;
     private static final int TARGET_WORDS = 10;
 
     private final RedirectCpuConfig config;
