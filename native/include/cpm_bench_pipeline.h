@@ -63,6 +63,8 @@ int cpm_bench_pipeline_stats(uint64_t *out, unsigned int n);
 void cpm_bench_pipeline_record(int on);
 /* Adds every consumer's latency buckets into out[CPM_BP_HIST_BUCKETS]; *max_ns set. Call after stop. */
 int cpm_bench_pipeline_latency(uint64_t *out, unsigned int n, uint64_t *max_ns);
+/* CPU time the RX thread has used so far (ns), read from another thread; -1 when not running. */
+int64_t cpm_bench_pipeline_rx_cpu_ns(void);
 /* Stops RX (it flushes), lets consumers drain their rings, joins, frees the rings. */
 int cpm_bench_pipeline_stop(void);
 

@@ -473,6 +473,16 @@ int cpm_bench_pipeline_latency(uint64_t *out, unsigned int n, uint64_t *max_ns)
 	return 0;
 }
 
+int64_t cpm_bench_pipeline_rx_cpu_ns(void)
+{
+	clockid_t cid;
+	struct timespec ts;
+
+	if (!bp.rx_joinable || pthread_getcpuclockid(bp.rx_thread, &cid) != 0 || clock_gettime(cid, &ts) != 0)
+		return -1;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 int cpm_bench_pipeline_stop(void)
 {
 	int i;

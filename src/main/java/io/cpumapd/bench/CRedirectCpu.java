@@ -27,6 +27,8 @@ public final class CRedirectCpu implements RedirectCpuRun {
     private static final MethodHandle LATENCY = Native.downcall("cpm_bench_pipeline_latency",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
                     ValueLayout.ADDRESS));
+    private static final MethodHandle RX_CPU = Native.downcall("cpm_bench_pipeline_rx_cpu_ns",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG));
     private static final MethodHandle STOP = Native.downcall("cpm_bench_pipeline_stop",
             FunctionDescriptor.of(ValueLayout.JAVA_INT));
 
@@ -168,6 +170,15 @@ public final class CRedirectCpu implements RedirectCpuRun {
     @Override
     public long[] hotThreadIds() {
         return new long[0];
+    }
+
+    @Override
+    public long rxCpuNs() {
+        try {
+            return (long) RX_CPU.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
     }
 
     @Override
