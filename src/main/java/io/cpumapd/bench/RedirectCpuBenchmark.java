@@ -13,7 +13,6 @@ import java.util.Locale;
  */
 public final class RedirectCpuBenchmark {
     public static final int FRAME_BYTES = 60;
-    private static final int FLOWS = 64;
 
     /** Builds a running pipeline of {@code impl} on {@code device}. */
     public interface Starter {
@@ -24,7 +23,7 @@ public final class RedirectCpuBenchmark {
     private final RedirectCpuConfig config;
     private final Starter starter;
     private final PrintWriter out; // null: quiet (JSON mode)
-    private final byte[][] frames = BenchFrames.udp(FLOWS, FRAME_BYTES);
+    private final byte[][] frames;
     private int devices;
 
     public RedirectCpuBenchmark(Eal eal, RedirectCpuConfig config, Starter starter, PrintWriter out) {
@@ -32,6 +31,8 @@ public final class RedirectCpuBenchmark {
         this.config = config;
         this.starter = starter;
         this.out = out;
+        // Bulk traffic is written by the feeder as it sends; the pool is prefilled with small frames either way.
+        this.frames = BenchFrames.udp(config.traffic().segmented() ? 64 : config.traffic().flows(), FRAME_BYTES);
     }
 
     /** Every round of every implementation, in the order run. */
@@ -79,7 +80,8 @@ public final class RedirectCpuBenchmark {
         RedirectCpuRun run = starter.start(impl, device, "bench" + impl + devices, prefill);
         try {
             if (ring) {
-                feeder = new RingFeeder(run.port(), run.pool(), FRAME_BYTES, config.latencyPps());
+                feeder = new RingFeeder(run.port(), run.pool(), FRAME_BYTES, config.latencyPps(),
+                        config.traffic().create());
             }
             sleep(config.warmupSeconds());
             long[] threads = run.hotThreadIds();
