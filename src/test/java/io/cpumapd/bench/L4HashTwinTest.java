@@ -2,33 +2,18 @@ package io.cpumapd.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cpumapd.dpdk.Mbuf;
-import io.cpumapd.dpdk.Native;
-import io.cpumapd.filter.Filters;
-import io.cpumapd.filter.TargetSet;
-import io.cpumapd.filter.testkit.FilterHarness;
-import io.cpumapd.filter.testkit.FilterResult;
 import io.cpumapd.packet.Headers;
-import io.cpumapd.packet.PacketFilter;
-import io.cpumapd.packet.Verdict;
 import io.cpumapd.pcap.FrameBuilder;
 import io.cpumapd.pcap.MixedTraffic;
 import io.cpumapd.pcap.PcapReader;
 import io.cpumapd.pcap.PcapRecord;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -40,68 +25,18 @@ import org.junit.jupiter.api.Test;
  * traffic, crafted edge frames, every truncation of those, and random corruptions of header bytes.
  */
 class L4HashTwinTest {
-    private static final MethodHandle C_PARSE = Native.downcall("cpm_bench_headers_parse",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-    private static final MethodHandle C_TARGET = Native.downcall("cpm_bench_l4_target",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final int FIELDS = 21;
-    private static final int[] TARGET_COUNTS = {1, 2, 3, 4, 7, 8, 64};
     private static final String A4 = "198.18.0.1", B4 = "198.19.255.254";
     private static final String A6 = "2001:db8::1", B6 = "2001:db8:ffff::2";
 
-    private static final FilterHarness HARNESS = new FilterHarness();
-    private static final Arena ARENA = Arena.ofShared();
-    private static final MemorySegment OUT = ARENA.allocate(ValueLayout.JAVA_INT, FIELDS);
-    private static final Map<Integer, PacketFilter> FILTERS = new HashMap<>();
-    private final Headers headers = new Headers();
-    private final int[] seenTargets = new int[64];
-    private int compared;
-    private int passed;
+    private final L4HashTwin twin = new L4HashTwin();
 
     @AfterAll
     static void close() {
-        HARNESS.close();
-        ARENA.close();
+        L4HashTwin.close();
     }
 
-    private static PacketFilter filter(int targets) {
-        return FILTERS.computeIfAbsent(targets, n -> Filters.create("l4-hash", Map.of(),
-                TargetSet.of(IntStream.range(0, n).toArray())));
-    }
-
-    private static int[] javaFields(Headers h, boolean parsed) {
-        return new int[] {b(h.l2Valid()), b(h.l3Valid()), b(h.l4Valid()), h.l2Length(), h.vlanCount(),
-                h.outerVlanTci(), h.etherType(), h.l3Offset(), h.ipVersion(), h.l3HeaderLength(), h.l4Protocol(),
-                h.l4Offset(), b(h.isFragment()), b(h.isFirstFragment()), h.srcAddressOffset(), h.dstAddressOffset(),
-                h.addressLength(), h.srcPort(), h.dstPort(), h.tcpFlags(), h.icmpType(), b(parsed)};
-    }
-
-    private static int b(boolean v) {
-        return v ? 1 : 0;
-    }
-
-    /** Both parsers and both hashes on the same bytes at the same address. */
     private void compare(String name, byte[] frame) throws Throwable {
-        long m = HARNESS.load(0, frame);
-        long address = Mbuf.dataAddress(m);
-        MemorySegment data = MemorySegment.ofAddress(address);
-        boolean parsed = headers.parse(address, frame.length);
-        int cParsed = (int) C_PARSE.invokeExact(data, frame.length, OUT);
-        int[] c = Arrays.copyOf(OUT.toArray(ValueLayout.JAVA_INT), FIELDS + 1);
-        c[FIELDS] = cParsed;
-        assertThat(c).as("fields of %s (%s)", name, headers).containsExactly(javaFields(headers, parsed));
-        for (int n : TARGET_COUNTS) {
-            FilterResult r = HARNESS.run(filter(n), frame);
-            int cTarget = (int) C_TARGET.invokeExact(data, frame.length, n);
-            int javaTarget = r.verdict() == Verdict.PASS ? -1 : r.cpumapKey();
-            assertThat(r.verdict()).as("%s", name).isIn(Verdict.PASS, Verdict.REDIRECT);
-            assertThat(cTarget).as("target of %s among %d (%s)", name, n, headers).isEqualTo(javaTarget);
-            if (n == 64 && cTarget >= 0) {
-                seenTargets[cTarget]++;
-            }
-            passed += cTarget < 0 ? 1 : 0;
-        }
-        compared++;
+        twin.compare(name, frame);
     }
 
     @Test
@@ -111,9 +46,9 @@ class L4HashTwinTest {
         for (int i = 0; i < records.size(); i++) {
             compare("capture frame " + i, records.get(i).data());
         }
-        assertThat(compared).isEqualTo(records.size());
+        assertThat(twin.compared()).isEqualTo(records.size());
         // The capture spreads over the targets: a hash that ignored the addresses would not.
-        assertThat(Arrays.stream(seenTargets).filter(c -> c > 0).count()).isGreaterThan(32);
+        assertThat(twin.targetsSeen()).isGreaterThan(32);
     }
 
     @Test
@@ -124,7 +59,7 @@ class L4HashTwinTest {
                 compare("seed " + seed + " frame " + i, frames.get(i));
             }
         }
-        assertThat(compared).isEqualTo(6000);
+        assertThat(twin.compared()).isEqualTo(6000);
     }
 
     @Test
@@ -136,7 +71,7 @@ class L4HashTwinTest {
                 compare(e.getKey() + " cut at " + len, Arrays.copyOf(f, len));
             }
         }
-        assertThat(passed).as("runts and cut VLAN tags are PASSed").isPositive();
+        assertThat(twin.passed()).as("runts and cut VLAN tags are PASSed").isPositive();
     }
 
     @Test
@@ -146,6 +81,21 @@ class L4HashTwinTest {
             byte[] f = records.get(i).data();
             for (int len = 0; len <= Math.min(f.length, 120); len++) {
                 compare("capture frame " + i + " cut at " + len, Arrays.copyOf(f, len));
+            }
+        }
+    }
+
+    @Test
+    void theBenchmarksOwnTrafficAgrees() throws Throwable {
+        byte[][] small = BenchFrames.udp(64, RedirectCpuBenchmark.FRAME_BYTES);
+        for (int i = 0; i < small.length; i++) {
+            compare("small-udp " + i, small[i]);
+        }
+        for (SegmentTraffic t : List.of(new SegmentTraffic(SegmentTraffic.Kind.TCP, 300, 0, true, false, 1),
+                new SegmentTraffic(SegmentTraffic.Kind.TCP, 300, 0, false, true, 1),
+                new SegmentTraffic(SegmentTraffic.Kind.UDP, 300, 0, false, false, 1))) {
+            for (int i = 0; i < 300; i++) {
+                compare(t + " " + i, t.next());
             }
         }
     }
