@@ -50,6 +50,9 @@ struct rx_state {
 	uint64_t enq_drops[CPM_BP_MAX_TARGETS];
 	uint64_t bulks[CPM_BP_MAX_TARGETS];
 	struct bulk_queue q[CPM_BP_MAX_TARGETS];
+	/* The program's parse result lives here as the Java filter's Headers lives in the filter object:
+	 * readable after the program, so the compiler keeps every store of the parse, as the JIT must. */
+	struct cpm_headers headers;
 	int started;
 } __rte_cache_aligned;
 
@@ -177,7 +180,6 @@ static void *rx_main(void *arg)
 	struct rx_state *rx = &bp.rx;
 	struct rte_mbuf *pkts[RX_BURST];
 	struct rte_mbuf *dropped[RX_BURST];
-	struct cpm_headers h;
 	uint16_t port = (uint16_t)bp.cfg.port, queue = (uint16_t)bp.cfg.rx_queue;
 	unsigned int targets = (unsigned int)bp.cfg.nb_targets;
 	struct backoff b;
@@ -201,7 +203,7 @@ static void *rx_main(void *arg)
 				struct rte_mbuf *m = pkts[i];
 				uint8_t *md = meta(m);
 				struct bulk_queue *q;
-				int target = pick_target(m, &h);
+				int target = pick_target(m, &rx->headers);
 
 				/* the same metadata the Java RX worker writes: no mark, queue, burst time */
 				*(uint64_t *)(md + META_MARK) = 0;
