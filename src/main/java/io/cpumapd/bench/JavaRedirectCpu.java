@@ -1,15 +1,16 @@
 package io.cpumapd.bench;
 
+import io.cpumapd.counters.ConsumerCounter;
+import io.cpumapd.counters.CounterRegistry;
+import io.cpumapd.counters.EnqueueCounter;
+import io.cpumapd.counters.RxCounter;
 import io.cpumapd.cpumap.CpuMap;
-import io.cpumapd.cpumap.Redirector;
 import io.cpumapd.dpdk.Mempool;
 import io.cpumapd.dpdk.Port;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.pipeline.Pipeline;
 import io.cpumapd.pipeline.PipelineSpec;
 import io.cpumapd.tap.TapOptions;
-import io.cpumapd.worker.ConsumerCounter;
-import io.cpumapd.worker.RxCounter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -89,27 +90,28 @@ public final class JavaRedirectCpu implements RedirectCpuRun {
 
     @Override
     public StageSnapshot snapshot() {
+        CounterRegistry c = pipeline.counters();
         int[] cpus = config.cpus();
         StageSnapshot s = StageSnapshot.empty(System.nanoTime(), cpus.length);
         for (int i = 0; i < cpus.length; i++) {
             int k = cpus[i];
-            s.enqueued()[i] = pipeline.target(k, Redirector.ENQUEUED);
-            s.enqueueDrops()[i] = pipeline.target(k, Redirector.DROPS);
-            s.bulks()[i] = pipeline.target(k, Redirector.BULK_CALLS);
-            s.processed()[i] = pipeline.consumer(k, ConsumerCounter.PROCESSED);
-            s.consumerDrops()[i] = pipeline.consumer(k, ConsumerCounter.DROPS);
-            s.sched()[i] = pipeline.consumer(k, ConsumerCounter.SCHED);
-            s.pass()[i] = pipeline.consumer(k, ConsumerCounter.PASS);
-            s.drop()[i] = pipeline.consumer(k, ConsumerCounter.DROP);
-            s.redirected()[i] = pipeline.consumer(k, ConsumerCounter.REDIRECT);
-            s.exceptions()[i] = pipeline.consumer(k, ConsumerCounter.EXCEPTIONS);
+            s.enqueued()[i] = c.get(EnqueueCounter.ENQUEUED, k);
+            s.enqueueDrops()[i] = c.get(EnqueueCounter.DROPS, k);
+            s.bulks()[i] = c.get(EnqueueCounter.BULK_CALLS, k);
+            s.processed()[i] = c.get(ConsumerCounter.PROCESSED, k);
+            s.consumerDrops()[i] = c.get(ConsumerCounter.DROPS, k);
+            s.sched()[i] = c.get(ConsumerCounter.SCHED, k);
+            s.pass()[i] = c.get(ConsumerCounter.PASS, k);
+            s.drop()[i] = c.get(ConsumerCounter.DROP, k);
+            s.redirected()[i] = c.get(ConsumerCounter.REDIRECT, k);
+            s.exceptions()[i] = c.get(ConsumerCounter.EXCEPTIONS, k);
         }
-        long rxDrops = pipeline.rx(0, RxCounter.DROP) + pipeline.rx(0, RxCounter.ABORTED)
-                - pipeline.rx(0, RxCounter.REDIRECT_ERRORS);
-        return new StageSnapshot(s.timeNs(), pipeline.rx(0, RxCounter.RX), pipeline.rx(0, RxCounter.REDIRECT),
-                pipeline.rx(0, RxCounter.REDIRECT_ERRORS), Math.max(0, rxDrops), s.enqueued(), s.enqueueDrops(),
-                s.bulks(), s.processed(), s.consumerDrops(), s.sched(), s.pass(), s.drop(), s.redirected(),
-                s.exceptions());
+        long[] rx = c.group(RxCounter.class).row(0);
+        long redirectErrors = rx[RxCounter.REDIRECT_ERRORS.ordinal()];
+        long rxDrops = rx[RxCounter.DROP.ordinal()] + rx[RxCounter.ABORTED.ordinal()] - redirectErrors;
+        return new StageSnapshot(s.timeNs(), rx[RxCounter.RX.ordinal()], rx[RxCounter.REDIRECT.ordinal()],
+                redirectErrors, Math.max(0, rxDrops), s.enqueued(), s.enqueueDrops(), s.bulks(), s.processed(),
+                s.consumerDrops(), s.sched(), s.pass(), s.drop(), s.redirected(), s.exceptions());
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.cpumapd.bench;
 
-import io.cpumapd.worker.Cpus;
+import io.cpumapd.config.Cpus;
 import io.cpumapd.dpdk.Eal;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,11 +1,11 @@
 package io.cpumapd.cli;
 
-import io.cpumapd.worker.Cpus;
 import io.cpumapd.bench.BenchFrames;
 import io.cpumapd.bench.InjectBenchmark;
 import io.cpumapd.bench.SegmentTraffic;
 import io.cpumapd.bench.TrafficSpec;
 import io.cpumapd.bench.Machine;
+import io.cpumapd.config.Cpus;
 import io.cpumapd.dpdk.Eal;
 import io.cpumapd.dpdk.Mempool;
 import io.cpumapd.dpdk.Port;

@@ -1,6 +1,5 @@
 package io.cpumapd.cli;
 
-import io.cpumapd.worker.Cpus;
 import io.cpumapd.bench.BenchPrograms;
 import io.cpumapd.bench.BenchSummary;
 import io.cpumapd.bench.CRedirectCpu;
@@ -10,6 +9,7 @@ import io.cpumapd.bench.RedirectCpuBenchmark;
 import io.cpumapd.bench.RedirectCpuConfig;
 import io.cpumapd.bench.RoundResult;
 import io.cpumapd.bench.TrafficSpec;
+import io.cpumapd.config.Cpus;
 import io.cpumapd.dpdk.Eal;
 import io.cpumapd.worker.IdleStrategies;
 import java.io.PrintWriter;

@@ -5,6 +5,7 @@ import io.cpumapd.config.ConfigException;
 import io.cpumapd.config.ConfigLoader;
 import io.cpumapd.control.ControlException;
 import io.cpumapd.daemon.Daemon;
+import io.cpumapd.daemon.Logging;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -55,6 +56,7 @@ public final class RunCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Logging.install(System.out); // the daemon's log is its stdout (journald)
         Daemon daemon;
         try {
             daemon = Daemon.start(config);

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.cpumapd.worker.Cpus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

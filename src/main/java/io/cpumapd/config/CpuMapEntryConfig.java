@@ -1,6 +1,5 @@
 package io.cpumapd.config;
 
-import io.cpumapd.cpumap.CpuMap;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +11,8 @@ import java.util.Map;
  */
 public record CpuMapEntryConfig(int cpu, int qsize, String program, Map<String, String> params) {
     public static final String DEFAULT_PROGRAM = "pass";
+    /** The kernel's limit on a cpumap entry's ring (above it an update is EOVERFLOW); CpuMap enforces the same. */
+    public static final int MAX_QSIZE = 16384;
     static final List<String> KEYS = List.of("cpu", "qsize", "program", "params");
 
     public CpuMapEntryConfig {
@@ -20,7 +21,7 @@ public record CpuMapEntryConfig(int cpu, int qsize, String program, Map<String, 
 
     static CpuMapEntryConfig read(YamlNode n) {
         int cpu = n.requiredInteger("cpu", 0, Integer.MAX_VALUE);
-        int qsize = n.requiredInteger("qsize", 1, CpuMap.MAX_QSIZE);
+        int qsize = n.requiredInteger("qsize", 1, MAX_QSIZE);
         String program = n.string("program", DEFAULT_PROGRAM);
         if (program.isEmpty()) {
             throw new ConfigException(n.path("program"), "must not be empty");

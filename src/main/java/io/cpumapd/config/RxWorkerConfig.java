@@ -7,13 +7,20 @@ import java.util.List;
  * An RX worker: one thread pinned to {@code core}, polling {@code queues} in turn. {@code mode}
  * {@code native} sends mbufs through the rings (the kernel's native XDP); {@code skb} builds the
  * SkBuff on the RX core and sends tagged handles (generic XDP), so consumers only inject.
+ * {@code idle} is what the worker does after a poll that found nothing; null (not set) follows
+ * {@code consumer.idle}, as every worker did before it had a setting of its own.
  */
-public record RxWorkerConfig(String name, int core, List<QueueRef> queues, String mode) {
-    static final List<String> KEYS = List.of("name", "core", "queues", "mode");
+public record RxWorkerConfig(String name, int core, List<QueueRef> queues, String mode, String idle) {
+    static final List<String> KEYS = List.of("name", "core", "queues", "mode", "idle");
     static final List<String> MODES = List.of("native", "skb");
 
     public RxWorkerConfig {
         queues = List.copyOf(queues);
+    }
+
+    /** Idle as {@code consumer.idle}. */
+    public RxWorkerConfig(String name, int core, List<QueueRef> queues, String mode) {
+        this(name, core, queues, mode, null);
     }
 
     static RxWorkerConfig read(YamlNode n, int index) {
@@ -34,7 +41,15 @@ public record RxWorkerConfig(String name, int core, List<QueueRef> queues, Strin
         if (!MODES.contains(mode)) {
             throw new ConfigException(n.path("mode"), YamlNode.quote(mode) + " is not a mode (native, skb)");
         }
-        return new RxWorkerConfig(name, core, queues, mode);
+        String idle = n.nullableString("idle");
+        if (idle != null) {
+            try {
+                IdleNames.check(idle);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(n.path("idle"), e.getMessage());
+            }
+        }
+        return new RxWorkerConfig(name, core, queues, mode, idle);
     }
 
     /** Build SkBuffs on the RX core ({@code mode: skb}). */

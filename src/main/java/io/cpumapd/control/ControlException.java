@@ -1,5 +1,8 @@
 package io.cpumapd.control;
 
+import io.cpumapd.dpdk.Errno;
+import java.util.Set;
+
 /**
  * A request the daemon refused, named by a kernel-style errno (see {@code docs/control-protocol.md}):
  * thrown by a {@link RequestHandler} to make an error reply, and by {@link ControlClient} when one arrives.
@@ -37,18 +40,15 @@ public final class ControlException extends Exception {
         this.errno = errno;
     }
 
-    /** For a handler turning a numeric errno (as in {@code CpuMapException}) into a reply; unknown codes become EIO. */
+    private static final Set<String> KERNEL_CASES = Set.of(E2BIG, ENODEV, EOVERFLOW, EEXIST, ENOENT, EINVAL);
+
+    /**
+     * For a handler turning a numeric errno (as in {@code CpuMapException}) into a reply, named by
+     * the errno table ({@link Errno#name}); codes that are not one of the cpumap's kernel cases become EIO.
+     */
     public static ControlException ofErrno(int code, String message) {
-        String name = switch (code) {
-            case 2 -> ENOENT;
-            case 7 -> E2BIG;
-            case 17 -> EEXIST;
-            case 19 -> ENODEV;
-            case 22 -> EINVAL;
-            case 75 -> EOVERFLOW;
-            default -> EIO;
-        };
-        return new ControlException(name, message);
+        String name = Errno.name(code);
+        return new ControlException(KERNEL_CASES.contains(name) ? name : EIO, message);
     }
 
     public String errno() {

@@ -47,7 +47,8 @@ public final class ControlServer implements AutoCloseable {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
-    private static final System.Logger LOG = System.getLogger(ControlServer.class.getName());
+    // The name follows daemon.Logging.PREFIX (control sits below the daemon and cannot import it).
+    private static final System.Logger LOG = System.getLogger("cpumapd.control");
     static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

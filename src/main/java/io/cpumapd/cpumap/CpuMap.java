@@ -1,12 +1,13 @@
 package io.cpumapd.cpumap;
 
+import io.cpumapd.config.CpuMapEntryConfig;
+import io.cpumapd.config.Cpus;
 import io.cpumapd.dpdk.Errno;
 import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Ring;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.skb.SkbHandle;
 import java.lang.foreign.Arena;
-import io.cpumapd.worker.Cpus;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -26,7 +27,7 @@ import java.util.function.BiFunction;
  */
 public final class CpuMap implements AutoCloseable {
     /** The kernel's limit on qsize (EOVERFLOW above it). */
-    public static final int MAX_QSIZE = 16384;
+    public static final int MAX_QSIZE = CpuMapEntryConfig.MAX_QSIZE;
     /** Update flags, as BPF_ANY / BPF_NOEXIST / BPF_EXIST. */
     public static final int ANY = 0;
     public static final int NOEXIST = 1;
@@ -40,7 +41,6 @@ public final class CpuMap implements AutoCloseable {
     private final AtomicReferenceArray<CpuMapEntry> slots;
     private final Quiescence quiescence;
     private final BiFunction<CpuMap, CpuMapEntry, EntryConsumer> consumers;
-    private final ConsumerTotals totals;
     private final ExecutorService reaper = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "cpumap-reaper");
         t.setDaemon(true);
@@ -70,7 +70,6 @@ public final class CpuMap implements AutoCloseable {
         this.slots = new AtomicReferenceArray<>(maxEntries);
         this.quiescence = quiescence;
         this.consumers = consumers;
-        this.totals = new ConsumerTotals(maxEntries);
     }
 
     public int id() {
@@ -119,11 +118,11 @@ public final class CpuMap implements AutoCloseable {
         try {
             EntryConsumer consumer = consumers.apply(this, entry);
             entry.consumer(consumer);
-            totals.attach(key, consumer);
             consumer.start();
         } catch (RuntimeException e) {
-            totals.detach(key, entry.consumer());
             ring.close();
+            entry.freed.completeExceptionally(e); // never in service: its owner lets go of its parts
+
             throw e;
         }
         retire(key, slots.getAndSet(key, entry));
@@ -160,7 +159,6 @@ public final class CpuMap implements AutoCloseable {
         CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
             quiescence.synchronize();
             old.consumer().drainAndStop();
-            totals.retire(key, old.consumer());
             // The consumer drained to empty; whatever is still there (a consumer that died) is
             // freed by kind, never leaked and never freed as the wrong kind.
             cleanedUp.addAndGet(SkbHandle.drainAndFree(old.ring(), cleanupScratch));
@@ -213,11 +211,6 @@ public final class CpuMap implements AutoCloseable {
     /** Handles ring cleanup found in retired rings and freed (0 unless a consumer died before draining). */
     public long cleanedUp() {
         return cleanedUp.get();
-    }
-
-    /** Consumer counter {@code index} of key {@code cpu}, summed over its live and retired consumers: never goes back. */
-    public long consumerCounter(int cpu, int index) {
-        return totals.get(cpu, index);
     }
 
     /** Deletes every entry and waits for them to drain; the map is unusable after. */

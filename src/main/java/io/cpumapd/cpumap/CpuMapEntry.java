@@ -6,7 +6,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One cpumap value: the ring of {@code qsize} slots (multi-producer, single-consumer) and the
- * consumer pinned to {@code cpu} that runs {@code program}. Built whole by an update, never changed.
+ * consumer pinned to {@code cpu} that runs {@code program}. Built by an update and never changed
+ * once published: its consumer is set by {@link CpuMap} after construction (the consumer needs the
+ * entry to exist) and before the entry is swapped into the map, where RX threads first see it.
  */
 public final class CpuMapEntry {
     private final int id;

@@ -1,6 +1,6 @@
 package io.cpumapd.cpumap;
 
-/** What {@link CpuMap} needs of an entry's consumer: start it pinned, drain it, read its counters. */
+/** What {@link CpuMap} needs of an entry's consumer: start it pinned, drain it. */
 public interface EntryConsumer {
     /** Starts the consumer thread and returns once it runs (the kernel also waits for the kthread). */
     void start();
@@ -10,9 +10,4 @@ public interface EntryConsumer {
      * the ring still holds (nothing is dropped for retirement), then stops; returns when it has.
      */
     void drainAndStop();
-
-    /** Counter {@code index} of the consumer's block (see the consumer's counter enum). */
-    long counter(int index);
-
-    int counterCount();
 }

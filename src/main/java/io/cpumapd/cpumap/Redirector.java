@@ -1,7 +1,8 @@
 package io.cpumapd.cpumap;
 
+import io.cpumapd.counters.CounterBlock;
+import io.cpumapd.counters.EnqueueCounter;
 import io.cpumapd.skb.SkbHandle;
-import io.cpumapd.metrics.Counters;
 import java.lang.foreign.Arena;
 
 /**
@@ -11,19 +12,24 @@ import java.lang.foreign.Arena;
  * producer never blocks. Single-threaded, no allocation, one native call per bulk.
  */
 public final class Redirector {
-    /** Per-target counters, {@link #COUNTERS_PER_TARGET} per key: the {@code xdp_cpumap_enqueue} tracepoint. */
-    public static final int ENQUEUED = 0;
-    public static final int DROPS = 1;
-    public static final int BULK_CALLS = 2;
-    public static final int COUNTERS_PER_TARGET = 3;
+    private static final int WIDTH = EnqueueCounter.values().length;
+    private static final int ENQUEUED = EnqueueCounter.ENQUEUED.ordinal();
+    private static final int DROPS = EnqueueCounter.DROPS.ordinal();
+    private static final int BULK_CALLS = EnqueueCounter.BULK_CALLS.ordinal();
 
     private final CpuMap map;
     private final BulkQueue[] queues;
     private final int[] dirtyKeys;
     private int dirtyCount;
-    private final Counters counters;
+    private final CounterBlock counters;
 
+    /** With a block of its own, not registered anywhere. */
     public Redirector(CpuMap map, Arena arena) {
+        this(map, arena, new CounterBlock(WIDTH, map.maxEntries()));
+    }
+
+    /** @param counters an {@link EnqueueCounter} block with a row per key of {@code map} */
+    public Redirector(CpuMap map, Arena arena, CounterBlock counters) {
         this.map = map;
         int n = map.maxEntries();
         this.queues = new BulkQueue[n];
@@ -31,7 +37,10 @@ public final class Redirector {
             queues[i] = new BulkQueue(arena);
         }
         this.dirtyKeys = new int[n];
-        this.counters = new Counters(n * COUNTERS_PER_TARGET);
+        if (counters.width() != WIDTH || counters.rows() != n) {
+            throw new IllegalArgumentException("an enqueue block needs " + n + " rows of " + WIDTH);
+        }
+        this.counters = counters;
     }
 
     /**
@@ -87,15 +96,20 @@ public final class Redirector {
         int sent = q.entry.ring().enqueueBurst(q.handles, 0, n);
         if (sent < n) {
             SkbHandle.freeBulk(q.handles, sent, n - sent);
-            counters.add(key * COUNTERS_PER_TARGET + DROPS, n - sent);
+            counters.add(key * WIDTH + DROPS, n - sent);
         }
-        counters.add(key * COUNTERS_PER_TARGET + ENQUEUED, sent);
-        counters.increment(key * COUNTERS_PER_TARGET + BULK_CALLS);
+        counters.add(key * WIDTH + ENQUEUED, sent);
+        counters.increment(key * WIDTH + BULK_CALLS);
         q.count = 0;
     }
 
-    /** Any thread: counter {@code which} ({@link #ENQUEUED}, ...) of target {@code key}. */
-    public long counter(int key, int which) {
-        return counters.get(key * COUNTERS_PER_TARGET + which);
+    /** Any thread: counter {@code c} of target {@code key}, this producer's share. */
+    public long counter(int key, EnqueueCounter c) {
+        return counters.get(key, c.ordinal());
+    }
+
+    /** The block the producer writes: one row per key. */
+    public CounterBlock counters() {
+        return counters;
     }
 }

@@ -2,6 +2,7 @@ package io.cpumapd.daemon;
 
 import io.cpumapd.config.Config;
 import io.cpumapd.config.CpuMapEntryConfig;
+import io.cpumapd.config.Cpus;
 import io.cpumapd.config.PortConfig;
 import io.cpumapd.config.QueueRef;
 import io.cpumapd.config.RxWorkerConfig;
@@ -16,12 +17,11 @@ import io.cpumapd.metrics.MetricsServer;
 import io.cpumapd.pipeline.Pipeline;
 import io.cpumapd.pipeline.PipelineSpec;
 import io.cpumapd.tap.TapOptions;
-import io.cpumapd.worker.Cpus;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -150,7 +150,7 @@ public final class Daemon implements AutoCloseable {
         for (RxWorkerConfig w : c.rxWorkers()) {
             workers.add(new PipelineSpec.WorkerSpec(w.name(), w.core(),
                     w.queues().stream().map(q -> new PipelineSpec.QueueRef(q.port(), q.queue())).toList(),
-                    w.skbMode()));
+                    w.skbMode(), w.idle()));
         }
         return new PipelineSpec("cpumapd", c.mempool().mbufs(), c.mempool().cache(), c.mempool().dataRoom(), ports,
                 workers, c.cpumap().maxEntries(), c.consumer().batch(), c.consumer().idle(), tapOptions(c));
@@ -213,7 +213,7 @@ public final class Daemon implements AutoCloseable {
             try {
                 control.close();
             } catch (IOException e) {
-                Log.info("control", "closing: " + e.getMessage());
+                Log.warn("control", "closing: " + e.getMessage());
             }
         }
         if (eal != null) {

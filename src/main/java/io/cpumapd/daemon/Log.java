@@ -1,14 +1,17 @@
 package io.cpumapd.daemon;
 
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import java.lang.System.Logger.Level;
 
-/** One line per event on stdout (journald adds its own time; a terminal reader gets one here). */
+/** The daemon's state changes, one line each, under the component they concern (see {@link Logging}). */
 final class Log {
     private Log() {
     }
 
     static void info(String component, String message) {
-        System.out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + component + ": " + message);
+        Logging.logger(component).log(Level.INFO, message);
+    }
+
+    static void warn(String component, String message) {
+        Logging.logger(component).log(Level.WARNING, message);
     }
 }

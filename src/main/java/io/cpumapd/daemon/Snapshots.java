@@ -3,14 +3,18 @@ package io.cpumapd.daemon;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cpumapd.counters.ConsumerCounter;
+import io.cpumapd.counters.CounterDescriptor;
+import io.cpumapd.counters.CounterGroup;
+import io.cpumapd.counters.CounterRegistry;
+import io.cpumapd.counters.EnqueueCounter;
+import io.cpumapd.counters.RxCounter;
+import io.cpumapd.counters.TapCounter;
 import io.cpumapd.cpumap.CpuMap;
-import io.cpumapd.cpumap.Redirector;
 import io.cpumapd.dpdk.Eal;
 import io.cpumapd.dpdk.Port;
 import io.cpumapd.dpdk.PortStats;
 import io.cpumapd.pipeline.Pipeline;
-import io.cpumapd.worker.ConsumerCounter;
-import io.cpumapd.worker.RxCounter;
 import io.cpumapd.worker.RxWorker;
 import java.util.Map;
 
@@ -69,7 +73,7 @@ final class Snapshots {
         ArrayNode workers = out.putArray("workers");
         for (var w : p.spec().workers()) {
             ObjectNode o = workers.addObject().put("name", w.name()).put("cpu", w.cpu())
-                    .put("mode", w.skbMode() ? "skb" : "native");
+                    .put("mode", w.skbMode() ? "skb" : "native").put("idle", p.spec().rxIdle(w));
             ArrayNode qs = o.putArray("queues");
             w.queues().forEach(q -> qs.add(q.port() + "/" + q.queue()));
         }
@@ -91,14 +95,13 @@ final class Snapshots {
     }
 
     static ObjectNode stats(Pipeline p) {
+        CounterRegistry counters = p.counters();
         ObjectNode out = JSON.objectNode().put("time_ns", System.nanoTime());
         ArrayNode rx = out.putArray("rx");
         for (int i = 0; i < p.workers().size(); i++) {
             RxWorker w = p.workers().get(i);
-            ObjectNode o = rx.addObject().put("worker", w.roleName()).put("cpu", w.cpu());
-            for (RxCounter c : RxCounter.ALL) {
-                o.put(c.label(), w.counter(c));
-            }
+            fields(rx.addObject().put("worker", w.roleName()).put("cpu", w.cpu()),
+                    counters.group(RxCounter.class), i);
         }
         ArrayNode enqueue = out.putArray("enqueue");
         ArrayNode consumers = out.putArray("consumers");
@@ -106,18 +109,13 @@ final class Snapshots {
             if (!p.everHadEntry(k)) {
                 continue;
             }
-            enqueue.addObject().put("cpu", k).put("enqueued", p.target(k, Redirector.ENQUEUED))
-                    .put("drops", p.target(k, Redirector.DROPS)).put("bulk_calls", p.target(k, Redirector.BULK_CALLS)).put("ring_used", p.ringUsed(k))
-                    .put("ring_capacity", p.ringCapacity(k));
-            ObjectNode c = consumers.addObject().put("cpu", k);
-            for (ConsumerCounter cc : ConsumerCounter.ALL) {
-                c.put(cc.label(), p.consumer(k, cc));
-            }
+            fields(enqueue.addObject().put("cpu", k), counters.group(EnqueueCounter.class), k)
+                    .put("ring_used", p.ringUsed(k)).put("ring_capacity", p.ringCapacity(k));
+            fields(consumers.addObject().put("cpu", k), counters.group(ConsumerCounter.class), k);
         }
         ArrayNode tap = out.putArray("tap");
         for (int q = 0; q < p.tapQueues(); q++) {
-            tap.addObject().put("queue", q).put("packets", p.tapPackets(q)).put("bytes", p.tapBytes(q))
-                    .put("errors", p.tapErrors(q));
+            fields(tap.addObject().put("queue", q), counters.group(TapCounter.class), q);
         }
         ArrayNode ports = out.putArray("ports");
         for (Map.Entry<String, Port> e : p.ports().entrySet()) {
@@ -125,5 +123,17 @@ final class Snapshots {
         }
         out.putObject("mempool").put("size", p.mempool().size()).put("in_use", p.mempool().inUse());
         return out;
+    }
+
+    /** The row's counters that have a {@code stats} field, under their descriptors' labels. */
+    private static <E extends Enum<E> & CounterDescriptor> ObjectNode fields(ObjectNode o, CounterGroup<E> g,
+            int row) {
+        long[] values = g.row(row);
+        for (E d : g.descriptors()) {
+            if (d.label() != null) {
+                o.put(d.label(), values[d.ordinal()]);
+            }
+        }
+        return o;
     }
 }

@@ -34,7 +34,7 @@ final class SystemdNotify {
                 p.destroyForcibly();
             }
         } catch (IOException e) {
-            Log.info("systemd", "systemd-notify failed: " + e.getMessage());
+            Log.warn("systemd", "systemd-notify failed: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

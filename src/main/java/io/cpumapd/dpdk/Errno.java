@@ -6,7 +6,9 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * The one table from error codes to exceptions. DPDK functions return {@code -errno}, or
+ * The one errno table: the codes the daemon names ({@link #name}), used by the DPDK bindings, the
+ * cpumap, the TAP injector's counters and the control protocol's replies; and the one policy from
+ * error codes to exceptions. DPDK functions return {@code -errno}, or
  * -1 / NULL and set the thread-local {@code rte_errno}; both end here, with DPDK's own text.
  */
 public final class Errno {
@@ -26,6 +28,7 @@ public final class Errno {
     public static final int EOVERFLOW = 75;
     public static final int ENETDOWN = 100;
     public static final int EMSGSIZE = 90;
+    public static final int EBADFD = 77;
 
     private static final MethodHandle RTE_STRERROR = Native.downcall("rte_strerror",
             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
@@ -85,6 +88,7 @@ public final class Errno {
             case EOVERFLOW -> "EOVERFLOW";
             case ENETDOWN -> "ENETDOWN";
             case EMSGSIZE -> "EMSGSIZE";
+            case EBADFD -> "EBADFD";
             default -> "errno " + code;
         };
     }

@@ -1,13 +1,12 @@
 package io.cpumapd.filter;
 
 import io.cpumapd.dpdk.Mbuf;
+import io.cpumapd.dpdk.OlFlags;
 import io.cpumapd.packet.Bytes;
 import io.cpumapd.packet.Headers;
 import io.cpumapd.packet.Packet;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.packet.Verdict;
-import io.cpumapd.skb.OlFlags;
-
 import java.util.List;
 
 /**
@@ -61,7 +60,7 @@ final class AclFilter implements PacketFilter {
     private final long[] rows;
     private final long[] dstLo;
     // A rule whose only condition is the prefix it is indexed by (or none at all) matches every packet
-    // its lookup returns it for: its 64-byte row need not be read, and its action comes from a dense
+    // its lookup returns it for: its 32-byte row need not be read, and its action comes from a dense
     // array. When such a rule heads a trie's candidates the trie answers it directly (PrefixTrie.find),
     // so a blocklist of plain prefixes costs a range search and one action read per packet.
     private final boolean[] pure;

@@ -1,12 +1,11 @@
 package io.cpumapd.filter;
 
-import io.cpumapd.metrics.Counters;
+import io.cpumapd.counters.CounterBlock;
 import io.cpumapd.packet.Bytes;
 import io.cpumapd.packet.Headers;
 import io.cpumapd.packet.Packet;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.packet.Verdict;
-
 import java.util.List;
 
 /**
@@ -40,7 +39,7 @@ final class RateLimitFilter implements PacketFilter, CountedFilter {
     private final Limit all, syn, udp;
     private final SourceTable table;
     private final PacketFilter then;
-    private final Counters counters = new Counters(RateLimitCounter.values().length);
+    private final CounterBlock counters = new CounterBlock(RateLimitCounter.values().length);
     private final Headers headers = new Headers();
 
     RateLimitFilter(Limit all, Limit syn, Limit udp, int tableSize, SourceTable.Eviction eviction, long seed,

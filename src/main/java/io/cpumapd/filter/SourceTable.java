@@ -1,6 +1,6 @@
 package io.cpumapd.filter;
 
-import io.cpumapd.metrics.Counters;
+import io.cpumapd.counters.CounterBlock;
 
 /**
  * Per-source state of {@code rate-limit}: open addressing with linear probing over a power-of-two
@@ -21,13 +21,13 @@ final class SourceTable {
     private final int probes;
     private final Eviction eviction;
     private final long seed;
-    private final Counters counters;
+    private final CounterBlock counters;
     private final boolean[] used;
     private final long[] keyHi, keyLo, lastSeenNs;
     final long[] tatAllNs, tatSynNs, tatUdpNs;
     private int occupied;
 
-    SourceTable(int size, Eviction eviction, long seed, Counters counters) {
+    SourceTable(int size, Eviction eviction, long seed, CounterBlock counters) {
         this.mask = size - 1;
         this.probes = Math.min(PROBE_LIMIT, size);
         this.eviction = eviction;

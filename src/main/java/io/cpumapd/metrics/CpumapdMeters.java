@@ -1,20 +1,19 @@
 package io.cpumapd.metrics;
 
-import io.cpumapd.cpumap.Redirector;
-import io.cpumapd.tap.InjectError;
-import io.cpumapd.worker.ConsumerCounter;
-import io.cpumapd.worker.RxCounter;
+import io.cpumapd.counters.CounterDescriptor;
+import io.cpumapd.counters.CounterGroup;
+import io.cpumapd.counters.Export;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +23,10 @@ import java.util.function.LongSupplier;
 /**
  * The daemon's meters: every one a {@link FunctionCounter} or a {@link Gauge} that reads a
  * {@link MetricsSource} when scraped, so the hot threads do nothing for metrics beyond bumping
- * their own counters. The label sets (ports, workers, cpus {@code 0..max_entries-1}, TAP queues,
- * verdicts, drop reasons, errno names) are fixed here at start, so every series exists from the
- * first scrape and the cardinality is bounded.
+ * their own counters. The per-thread counters come from the source's counter registry, named by
+ * their descriptors; the label sets (ports, workers, cpus {@code 0..max_entries-1}, TAP queues,
+ * verdicts, drop reasons, errno names) are fixed at start, so every series exists from the first
+ * scrape and the cardinality is bounded.
  *
  * <pre>{@code
  * PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -62,10 +62,8 @@ public final class CpumapdMeters implements AutoCloseable {
         m.configureFilters();
         m.registerBuildInfo();
         m.registerPorts();
-        m.registerRx();
-        m.registerEnqueue();
-        m.registerConsumers();
-        m.registerTap();
+        m.registerCounters();
+        m.registerRings();
         m.registerGlobal();
         m.registerJvm();
         return m;
@@ -91,86 +89,38 @@ public final class CpumapdMeters implements AutoCloseable {
         }
     }
 
-    private void registerRx() {
-        List<String> names = source.workerNames();
-        for (int w = 0; w < names.size(); w++) {
-            int worker = w;
-            Tags tags = Tags.of("worker", names.get(w), "cpu", Integer.toString(source.workerCpu(w)));
-            counter("cpumapd.rx.packets", "Packets the RX worker received", tags,
-                    () -> source.rx(worker, RxCounter.RX));
-            for (RxCounter v : new RxCounter[] {RxCounter.ABORTED, RxCounter.DROP, RxCounter.PASS, RxCounter.TX,
-                    RxCounter.REDIRECT}) {
-                counter("cpumapd.rx.verdicts", "Final actions the RX worker took, by verdict",
-                        tags.and("verdict", v.label()), () -> source.rx(worker, v));
-            }
-            counter("cpumapd.rx.redirect.errors", "REDIRECTs to a key without entry or an unknown port (then ABORTED)",
-                    tags, () -> source.rx(worker, RxCounter.REDIRECT_ERRORS));
-            counter("cpumapd.rx.exceptions", "Packets whose filter threw (then ABORTED)", tags,
-                    () -> source.rx(worker, RxCounter.EXCEPTIONS));
-            counter("cpumapd.rx.pass.drops", "PASS packets the local delivery could not hand to the kernel", tags,
-                    () -> source.rx(worker, RxCounter.PASS_DROPS));
-            counter("cpumapd.rx.tx.errors", "TX packets dropped: no TX queue of the worker on the port", tags,
-                    () -> source.rx(worker, RxCounter.TX_ERRORS));
-            counter("cpumapd.rx.skb.errors", "skb mode: REDIRECTs of frames too short for an SkBuff, dropped", tags,
-                    () -> source.rx(worker, RxCounter.SKB_ERRORS));
+    /** Every exported counter of every set, per row: the descriptors say name, help, label and unit. */
+    private void registerCounters() {
+        for (CounterGroup<?> g : source.counters().groups()) {
+            registerGroup(g);
         }
     }
 
-    private void registerEnqueue() {
+    private <E extends Enum<E> & CounterDescriptor> void registerGroup(CounterGroup<E> g) {
+        for (int r = 0; r < g.rows(); r++) {
+            int row = r;
+            Tags rowTags = Tags.of(g.rowTags(row));
+            for (E d : g.descriptors()) {
+                for (Export x : d.exports()) {
+                    Tags tags = x.tagKey() == null ? rowTags : rowTags.and(x.tagKey(), x.tagValue());
+                    if (d.unit().equals("nanoseconds")) {
+                        seconds(x.meter(), x.help(), tags, () -> g.get(d, row));
+                    } else {
+                        counter(x.meter(), x.help(), tags, () -> g.get(d, row));
+                    }
+                }
+            }
+        }
+    }
+
+    private void registerRings() {
         for (int k = 0; k < source.maxEntries(); k++) {
             int cpu = k;
             Tags tags = cpuTags(cpu);
-            counter("cpumapd.enqueue.packets", "Packets the RX workers put into the cpu's ring", tags,
-                    () -> source.enqueue(cpu, Redirector.ENQUEUED));
-            counter("cpumapd.enqueue.drops", "Packets dropped because the cpu's ring was full", tags,
-                    () -> source.enqueue(cpu, Redirector.DROPS));
-            counter("cpumapd.enqueue.bulk.calls", "Bulk enqueue calls to the cpu's ring", tags,
-                    () -> source.enqueue(cpu, Redirector.BULK_CALLS));
             gauge("cpumapd.ring.used.slots", "Packets waiting in the cpu's ring (0 without entry)", tags,
                     () -> source.ringUsed(cpu));
             gauge("cpumapd.ring.capacity.slots", "Size of the cpu's ring, its qsize (0 without entry)", tags,
                     () -> source.ringCapacity(cpu));
-        }
-    }
-
-    private void registerConsumers() {
-        for (int k = 0; k < source.maxEntries(); k++) {
-            int cpu = k;
-            Tags tags = cpuTags(cpu);
-            counter("cpumapd.consumer.processed", "Packets the cpu's consumer dequeued", tags,
-                    () -> source.consumer(cpu, ConsumerCounter.PROCESSED));
-            for (ConsumerDropReason r : ConsumerDropReason.ALL) {
-                counter("cpumapd.consumer.drops", "Packets the cpu's consumer did not deliver, by reason",
-                        tags.and("reason", r.label()), () -> source.consumerDrops(cpu, r));
-            }
-            counter("cpumapd.consumer.sched", "Times the cpu's consumer gave its core away while idle", tags,
-                    () -> source.consumer(cpu, ConsumerCounter.SCHED));
-            for (ConsumerCounter v : new ConsumerCounter[] {ConsumerCounter.PASS, ConsumerCounter.DROP,
-                    ConsumerCounter.REDIRECT}) {
-                counter("cpumapd.consumer.verdicts", "Verdicts of the cpu's program, by verdict",
-                        tags.and("verdict", v.label()), () -> source.consumer(cpu, v));
-            }
-            counter("cpumapd.consumer.exceptions", "ABORTED, TX, a throwing program or a redirect without target",
-                    tags, () -> source.consumer(cpu, ConsumerCounter.EXCEPTIONS));
-            seconds("cpumapd.consumer.busy.seconds", "Time the cpu's consumer spent working", tags,
-                    () -> source.consumerTimeNs(cpu, true));
-            seconds("cpumapd.consumer.idle.seconds", "Time the cpu's consumer spent idle", tags,
-                    () -> source.consumerTimeNs(cpu, false));
-        }
-    }
-
-    private void registerTap() {
-        for (int q = 0; q < source.tapQueues(); q++) {
-            int queue = q;
-            Tags tags = Tags.of("queue", Integer.toString(q));
-            counter("cpumapd.tap.packets", "Frames the kernel accepted from the TAP queue", tags,
-                    () -> source.tapPackets(queue));
-            counter("cpumapd.tap.bytes", "Ethernet bytes the kernel accepted from the TAP queue", tags,
-                    () -> source.tapBytes(queue));
-            for (InjectError e : InjectError.values()) {
-                counter("cpumapd.tap.errors", "Frames the kernel refused on the TAP queue, by errno",
-                        tags.and("errno", e.name()), () -> source.tapErrors(queue, e));
-            }
         }
     }
 

@@ -1,20 +1,15 @@
 package io.cpumapd.metrics;
 
-import io.cpumapd.tap.InjectError;
-import io.cpumapd.worker.ConsumerCounter;
-import io.cpumapd.worker.RxCounter;
+import io.cpumapd.counters.CounterRegistry;
 import java.util.List;
 
 /**
- * What {@link CpumapdMeters} reads at scrape time: the daemon's counters, keyed by small indices
- * fixed at start. Every getter is called from a metrics HTTP thread, never from a hot thread, and
- * must not block for long (no lock a hot thread takes; a control-path lock is fine).
- *
- * <p>The shape (sets of names, then primitive getters by index) follows what the daemon already
- * holds: worker and consumer {@code Counters}, the {@code Redirector}s' per-target blocks, the
- * injectors' {@code InjectorCounters}, {@code Port.stats()}. Counters must be the daemon-lifetime
- * totals (summed over replaced cpumap entries, as the control protocol's {@code stats} reply);
- * {@link CpumapdMeters} still clamps them so that an exported counter never goes backwards.
+ * What {@link CpumapdMeters} reads at scrape time: the pipeline's counter registry (every
+ * per-thread counter set, exported by iterating its descriptors), the port statistics, and a few
+ * gauges. Every getter is called from a metrics HTTP thread, never from a hot thread, and must not
+ * block for long (no lock a hot thread takes; a control-path lock is fine). Counters must be the
+ * daemon-lifetime totals (the registry folds retired threads' blocks in); {@link CpumapdMeters}
+ * still clamps them so that an exported counter never goes backwards.
  */
 public interface MetricsSource {
     /** The daemon's version, for {@code cpumapd_build_info}. */
@@ -23,32 +18,16 @@ public interface MetricsSource {
     /** {@code rte_version()}, for {@code cpumapd_build_info}. */
     String dpdkVersion();
 
-    // --- ports: index 0 .. portNames().size() - 1
-
-    /** The configured ports' names, the {@code port} label. */
+    /** The configured ports' names, the {@code port} label; index 0 .. size - 1 for {@link #port}. */
     List<String> portNames();
 
     long port(int port, PortCounter counter);
 
-    // --- RX workers: index 0 .. workerNames().size() - 1
+    /** Every counter set with its rows' labels; the set of rows is fixed at start. */
+    CounterRegistry counters();
 
-    /** The RX workers' names ({@code rx0}, ...), the {@code worker} label. */
-    List<String> workerNames();
-
-    /** The cpu the worker is pinned to, its {@code cpu} label. */
-    int workerCpu(int worker);
-
-    long rx(int worker, RxCounter counter);
-
-    // --- cpumap keys: cpu 0 .. maxEntries() - 1, each with or without a live entry
-
+    /** cpumap keys 0 .. maxEntries() - 1, each with or without a live entry. */
     int maxEntries();
-
-    /**
-     * The enqueue counters of a target cpu, summed over all RX workers: {@code which} is
-     * {@code Redirector.ENQUEUED}, {@code Redirector.DROPS} or {@code Redirector.BULK_CALLS}.
-     */
-    long enqueue(int cpu, int which);
 
     /** Packets in the ring of the cpu's live entry; 0 without a live entry. */
     long ringUsed(int cpu);
@@ -56,27 +35,8 @@ public interface MetricsSource {
     /** The ring size of the cpu's live entry (its qsize); 0 without a live entry. */
     long ringCapacity(int cpu);
 
-    long consumer(int cpu, ConsumerCounter counter);
-
-    long consumerDrops(int cpu, ConsumerDropReason reason);
-
-    /** Nanoseconds the cpu's consumers spent working ({@code busy}) or idling since start. */
-    long consumerTimeNs(int cpu, boolean busy);
-
     /** Live cpumap entries. */
     int cpumapEntries();
-
-    // --- TAP queues: index 0 .. tapQueues() - 1
-
-    int tapQueues();
-
-    long tapPackets(int queue);
-
-    long tapBytes(int queue);
-
-    long tapErrors(int queue, InjectError kind);
-
-    // --- everything else
 
     long mempoolSize();
 

@@ -82,7 +82,11 @@ public final class Packet {
         Mbuf.writeMeta(mbuf, mark, userValue, queue, timestampNs);
     }
 
-    /** Writes what the filter changed back into the mbuf (lengths, offsets, metadata). */
+    /**
+     * After a second-stage program: writes the mark and user value back into the mbuf's metadata
+     * area if the program changed them. Lengths and offsets are never buffered here (the packet's
+     * bytes are edited in place), so there is nothing else to write.
+     */
     public void commit() {
         if (metaDirty) {
             Mbuf.setMark(mbuf, mark);

@@ -33,7 +33,7 @@ public final class PcapReader implements Closeable, Iterable<PcapRecord> {
 
     private final String name;
     private final InputStream in;
-    private final ByteBuffer header = ByteBuffer.allocate(PcapWriter.FILE_HEADER_LEN);
+    private final ByteBuffer header = ByteBuffer.allocate(PcapFormat.FILE_HEADER_LEN);
     private final boolean nanos;
     private final int snaplen;
     private final int linkType;
@@ -67,7 +67,7 @@ public final class PcapReader implements Closeable, Iterable<PcapRecord> {
     public PcapReader(InputStream in, String name) throws IOException {
         this.name = name;
         this.in = new BufferedInputStream(in, 1 << 16);
-        int got = readUpTo(header.array(), 0, PcapWriter.FILE_HEADER_LEN);
+        int got = readUpTo(header.array(), 0, PcapFormat.FILE_HEADER_LEN);
         if (got < 4) {
             throw error("not a pcap file: only " + got + " bytes, too short for a file header", 0);
         }
@@ -77,19 +77,19 @@ public final class PcapReader implements Closeable, Iterable<PcapRecord> {
                     + "'editcap -F pcap in.pcapng out.pcap')", 0);
         }
         // The writer stores the magic in its own byte order; reading it back tells us that order.
-        if (magic == PcapWriter.MAGIC_MICROS || magic == PcapWriter.MAGIC_NANOS) {
+        if (magic == PcapFormat.MAGIC_MICROS || magic == PcapFormat.MAGIC_NANOS) {
             header.order(ByteOrder.BIG_ENDIAN);
-        } else if (Integer.reverseBytes(magic) == PcapWriter.MAGIC_MICROS
-                || Integer.reverseBytes(magic) == PcapWriter.MAGIC_NANOS) {
+        } else if (Integer.reverseBytes(magic) == PcapFormat.MAGIC_MICROS
+                || Integer.reverseBytes(magic) == PcapFormat.MAGIC_NANOS) {
             header.order(ByteOrder.LITTLE_ENDIAN);
         } else {
             throw error(String.format("not a pcap file: unknown magic number 0x%08x", magic), 0);
         }
-        if (got < PcapWriter.FILE_HEADER_LEN) {
+        if (got < PcapFormat.FILE_HEADER_LEN) {
             throw error("truncated file header at offset 0: " + got + " of "
-                    + PcapWriter.FILE_HEADER_LEN + " bytes", 0);
+                    + PcapFormat.FILE_HEADER_LEN + " bytes", 0);
         }
-        nanos = header.getInt(0) == PcapWriter.MAGIC_NANOS;
+        nanos = header.getInt(0) == PcapFormat.MAGIC_NANOS;
         versionMajor = Short.toUnsignedInt(header.getShort(4));
         versionMinor = Short.toUnsignedInt(header.getShort(6));
         if (versionMajor != 2) {
@@ -103,13 +103,13 @@ public final class PcapReader implements Closeable, Iterable<PcapRecord> {
     /** The next record, or {@code null} at a clean end of file. */
     public PcapRecord next() throws IOException {
         long recordOffset = offset;
-        int got = readUpTo(header.array(), 0, PcapWriter.RECORD_HEADER_LEN);
+        int got = readUpTo(header.array(), 0, PcapFormat.RECORD_HEADER_LEN);
         if (got == 0) {
             return null;
         }
-        if (got < PcapWriter.RECORD_HEADER_LEN) {
+        if (got < PcapFormat.RECORD_HEADER_LEN) {
             throw error("truncated record at offset " + recordOffset + ": record header has "
-                    + got + " of " + PcapWriter.RECORD_HEADER_LEN + " bytes", recordOffset);
+                    + got + " of " + PcapFormat.RECORD_HEADER_LEN + " bytes", recordOffset);
         }
         long seconds = Integer.toUnsignedLong(header.getInt(0));
         long fraction = Integer.toUnsignedLong(header.getInt(4));

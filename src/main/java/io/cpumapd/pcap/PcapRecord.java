@@ -10,7 +10,7 @@ import java.util.Arrays;
  * @param originalLength the length the packet had on the wire
  * @param timestampNanos capture time, nanoseconds since the Unix epoch (microsecond files are
  *                       scaled up, so their last three digits are zero)
- * @param linkType       the file's LINKTYPE_ value, e.g. {@link PcapWriter#LINKTYPE_ETHERNET}
+ * @param linkType       the file's LINKTYPE_ value, e.g. {@link PcapFormat#LINKTYPE_ETHERNET}
  */
 public record PcapRecord(byte[] data, int originalLength, long timestampNanos, int linkType) {
 

@@ -1,5 +1,14 @@
 package io.cpumapd.pipeline;
 
+import io.cpumapd.config.Cpus;
+import io.cpumapd.counters.ConsumerCounter;
+import io.cpumapd.counters.CounterBlock;
+import io.cpumapd.counters.CounterGroup;
+import io.cpumapd.counters.CounterRegistry;
+import io.cpumapd.counters.EnqueueCounter;
+import io.cpumapd.counters.PortTxCounter;
+import io.cpumapd.counters.RxCounter;
+import io.cpumapd.counters.TapCounter;
 import io.cpumapd.cpumap.CpuMap;
 import io.cpumapd.cpumap.CpuMapEntry;
 import io.cpumapd.cpumap.Quiescence;
@@ -7,18 +16,14 @@ import io.cpumapd.cpumap.Redirector;
 import io.cpumapd.dpdk.Mempool;
 import io.cpumapd.dpdk.Port;
 import io.cpumapd.packet.PacketFilter;
-import io.cpumapd.tap.InjectError;
 import io.cpumapd.tap.TapDevice;
 import io.cpumapd.tap.TapOptions;
 import io.cpumapd.worker.Consumer;
-import io.cpumapd.worker.ConsumerCounter;
-import io.cpumapd.worker.Cpus;
 import io.cpumapd.worker.Delivery;
 import io.cpumapd.worker.DropDelivery;
 import io.cpumapd.worker.FilterSlot;
 import io.cpumapd.worker.IdleStrategies;
 import io.cpumapd.worker.PortTx;
-import io.cpumapd.worker.RxCounter;
 import io.cpumapd.worker.RxQueue;
 import io.cpumapd.worker.RxWorker;
 import io.cpumapd.worker.TapDelivery;
@@ -29,8 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.IntFunction;
-import java.util.function.Supplier;
-import org.agrona.concurrent.AgentRunner;
 
 /**
  * The whole redirect pipeline, assembled in the order of DESIGN.md and taken down in the reverse:
@@ -44,6 +47,7 @@ import org.agrona.concurrent.AgentRunner;
  */
 public final class Pipeline implements AutoCloseable {
     private static final int TX_BUFFER = 64;
+    private static final System.Logger LOG = System.getLogger("cpumapd.pipeline");
 
     private final PipelineSpec spec;
     private final Mempool pool;
@@ -55,10 +59,14 @@ public final class Pipeline implements AutoCloseable {
     private final CpuMap map;
     private final List<RxWorker> workers = new ArrayList<>();
     private final List<FilterSlot> filters = new ArrayList<>();
-    private final List<AgentRunner> runners = new ArrayList<>();
     private final Arena arena = Arena.ofShared();
     private final TxLanes lanes;
-    private final PipelineTotals totals;
+    private final CounterRegistry counters = new CounterRegistry();
+    private final CounterGroup<RxCounter> rxCounters;
+    private final CounterGroup<EnqueueCounter> enqueueCounters;
+    private final CounterGroup<ConsumerCounter> consumerCounters;
+    private final CounterGroup<TapCounter> tapCounters;
+    private final CounterGroup<PortTxCounter> portTxCounters;
     private final IntFunction<Delivery> deliveries;
     private final AtomicLongArray hadEntry;
     private volatile boolean rxStarted;
@@ -69,7 +77,8 @@ public final class Pipeline implements AutoCloseable {
         this.spec = spec;
         this.deliveries = deliveries;
         this.hadEntry = new AtomicLongArray(spec.maxEntries());
-        IdleStrategies.byName(spec.idle(), () -> { });
+        IdleStrategies.byName(spec.idle(), () -> { }); // refuse unknown names before anything is built
+        spec.workers().forEach(w -> IdleStrategies.byName(spec.rxIdle(w), () -> { }));
         int workerCount = spec.workers().size();
         pool = Mempool.create(spec.poolName(), spec.mbufs(), spec.mempoolCache(), spec.dataRoom());
         try {
@@ -97,7 +106,14 @@ public final class Pipeline implements AutoCloseable {
             }
             lanes = new TxLanes(Math.max(laneCount, workerCount));
             tap = spec.tap() == null ? null : TapDevice.create(spec.tap());
-            totals = new PipelineTotals(spec.maxEntries(), tap == null ? 0 : tap.queueCount());
+            rxCounters = counters.define("rx", RxCounter.class, workerCount, w -> new String[] {
+                "worker", spec.workers().get(w).name(), "cpu", Integer.toString(spec.workers().get(w).cpu())});
+            enqueueCounters = counters.define("enqueue", EnqueueCounter.class, spec.maxEntries(), Pipeline::cpuTags);
+            consumerCounters = counters.define("consumer", ConsumerCounter.class, spec.maxEntries(),
+                    Pipeline::cpuTags);
+            tapCounters = counters.define("tap", TapCounter.class, tap == null ? 0 : tap.queueCount(),
+                    q -> new String[] {"queue", Integer.toString(q)});
+            portTxCounters = counters.define("port_tx", PortTxCounter.class, 1, r -> new String[0]);
             map = new CpuMap(spec.maxEntries(), Cpus.online(), quiescence, this::newConsumer);
             for (int i = 0; i < workerCount; i++) {
                 PipelineSpec.WorkerSpec w = spec.workers().get(i);
@@ -136,54 +152,66 @@ public final class Pipeline implements AutoCloseable {
             queues.add(new RxQueue(port, q.queue()));
         }
         int lane = lanes.acquire();
-        Delivery delivery = delivery(index);
-        Redirector redirector = new Redirector(map, arena);
-        PortTx portTx = portTx(lane);
-        totals.workerParts(redirector, delivery, portTx);
+        // A worker's blocks live as long as the pipeline: registered now, never retired.
+        Retirements parts = new Retirements();
+        Delivery delivery = delivery(index, parts);
+        Redirector redirector = redirector(parts);
+        PortTx portTx = portTx(lane, parts);
         RxWorker worker = new RxWorker(w.name(), w.cpu(), queues, slot, quiescence, () -> redirector,
-                () -> portTx, () -> delivery);
+                () -> portTx, () -> delivery, rxCounters.newBlock(index, 1));
         if (w.skbMode()) {
             worker.skbMode(tap == null ? -1L : tap.macAddress48());
         }
-        runners.add(new AgentRunner(IdleStrategies.byName(spec.idle(), () -> { }), this::onRxError, null, worker));
         return worker;
-    }
-
-    private void onRxError(Throwable t) {
-        System.err.println("cpumapd: RX worker error: " + t);
     }
 
     private Consumer newConsumer(CpuMap m, CpuMapEntry entry) {
         hadEntry.set(entry.cpu(), 1);
-        PipelineTotals.EntryParts parts = totals.entryParts(entry.cpu());
-        // Lanes come back when the consumer ends, through PortTx.release().
-        Supplier<PortTx> portTx = () -> parts.portTx(portTx(lanes.acquire()));
-        Consumer c = new Consumer(entry, spec.batch(), spec.idle(), quiescence,
-                () -> parts.redirector(new Redirector(m, arena)), portTx,
-                () -> parts.delivery(delivery(spec.workers().size() + entry.cpu())));
-        entry.freed().whenComplete((v, e) -> totals.retire(parts));
+        // The consumer's blocks are registered as its thread builds its parts, and folded into the
+        // totals once the entry is freed (or never started). Lanes come back through PortTx.release().
+        Retirements parts = new Retirements();
+        Consumer c = new Consumer(entry, spec.batch(), spec.idle(), quiescence, () -> redirector(parts),
+                () -> portTx(lanes.acquire(), parts), () -> delivery(spec.workers().size() + entry.cpu(), parts),
+                parts.register(consumerCounters, CounterBlock.of(ConsumerCounter.values()), entry.cpu()));
+        entry.freed().whenComplete((v, e) -> parts.retire());
         return c;
     }
 
+    private Redirector redirector(Retirements parts) {
+        CounterBlock block = new CounterBlock(EnqueueCounter.values().length, spec.maxEntries());
+        return new Redirector(map, arena, parts.register(enqueueCounters, block, 0));
+    }
+
     /** Lane -1 (none free): a PortTx without ports, so TX / redirect-to-port count as errors. */
-    private PortTx portTx(int lane) {
+    private PortTx portTx(int lane, Retirements parts) {
         Port[] usable = new Port[portsById.length];
         for (int id = 0; id < portsById.length; id++) {
             if (lane >= 0 && portsById[id] != null && lane < txQueuesById[id]) {
                 usable[id] = portsById[id];
             }
         }
-        return new PortTx(usable, Math.max(lane, 0), TX_BUFFER, arena, () -> lanes.release(lane));
+        PortTx tx = new PortTx(usable, Math.max(lane, 0), TX_BUFFER, arena, () -> lanes.release(lane));
+        parts.register(portTxCounters, tx.counters(), 0);
+        return tx;
     }
 
-    private Delivery delivery(int tapQueue) {
+    private Delivery delivery(int tapQueue, Retirements parts) {
+        Delivery d;
         if (deliveries != null) {
-            return deliveries.apply(tapQueue);
+            d = deliveries.apply(tapQueue);
+        } else if (tap == null) {
+            d = new DropDelivery(arena, Math.max(spec.batch(), RxWorker.BURST));
+        } else {
+            d = new TapDelivery(tap, tapQueue, Math.max(spec.batch(), RxWorker.BURST), arena);
         }
-        if (tap == null) {
-            return new DropDelivery(arena, Math.max(spec.batch(), RxWorker.BURST));
+        if (d.tapCounters() != null) {
+            parts.register(tapCounters, d.tapCounters(), tapQueue);
         }
-        return new TapDelivery(tap, tapQueue, Math.max(spec.batch(), RxWorker.BURST), arena);
+        return d;
+    }
+
+    private static String[] cpuTags(int cpu) {
+        return new String[] {"cpu", Integer.toString(cpu)};
     }
 
     /** Starts every RX worker: set up entries first, or the first packets find empty keys. */
@@ -192,12 +220,8 @@ public final class Pipeline implements AutoCloseable {
             return;
         }
         rxStarted = true;
-        for (AgentRunner r : runners) {
-            AgentRunner.startOnThread(r, runnable -> {
-                Thread t = new Thread(runnable, r.agent().roleName());
-                t.setDaemon(true);
-                return t;
-            });
+        for (int i = 0; i < workers.size(); i++) {
+            workers.get(i).start(IdleStrategies.byName(spec.rxIdle(spec.workers().get(i)), () -> { }));
         }
     }
 
@@ -231,10 +255,8 @@ public final class Pipeline implements AutoCloseable {
             return;
         }
         rxStopped = true;
-        for (AgentRunner r : runners) {
-            if (r.thread() != null) {
-                r.close();
-            }
+        for (RxWorker w : workers) {
+            w.stop();
         }
     }
 
@@ -265,7 +287,7 @@ public final class Pipeline implements AutoCloseable {
                 p.stop();
                 p.close();
             } catch (RuntimeException e) {
-                System.err.println("cpumapd: closing port " + p.name() + ": " + e.getMessage());
+                LOG.log(System.Logger.Level.WARNING, "closing port {0}: {1}", p.name(), e.getMessage());
             }
         }
         if (tap != null) {
@@ -307,22 +329,9 @@ public final class Pipeline implements AutoCloseable {
         return tap;
     }
 
-    public long rx(int worker, RxCounter c) {
-        return workers.get(worker).counter(c);
-    }
-
-    /** Enqueue counter ({@link Redirector#ENQUEUED}, ...) of target {@code key}, over every producer ever. */
-    public long target(int key, int which) {
-        return totals.target(key, which);
-    }
-
-    public long consumer(int key, ConsumerCounter c) {
-        return map.consumerCounter(key, c.ordinal());
-    }
-
-    /** Frames consumers of {@code key} dropped as too short for an Ethernet header. */
-    public long consumerTooShort(int key) {
-        return totals.tooShort(spec.workers().size() + key);
+    /** Every counter set, over every thread that ever ran: what /metrics and {@code stats} read. */
+    public CounterRegistry counters() {
+        return counters;
     }
 
     /** Whether {@code key} has ever had an entry: its counters exist (and may stay) from then on. */
@@ -340,28 +349,7 @@ public final class Pipeline implements AutoCloseable {
         return e == null ? 0 : e.ring().capacity();
     }
 
-    public long tapPackets(int queue) {
-        return totals.tap(queue, PipelineTotals.TAP_PACKETS);
-    }
-
-    public long tapBytes(int queue) {
-        return totals.tap(queue, PipelineTotals.TAP_BYTES);
-    }
-
-    public long tapErrors(int queue) {
-        return totals.tap(queue, PipelineTotals.TAP_ERRORS);
-    }
-
-    public long tapErrors(int queue, InjectError kind) {
-        return totals.tapErrors(queue, kind);
-    }
-
     public int tapQueues() {
         return tap == null ? 0 : tap.queueCount();
-    }
-
-    /** Packets sent out DPDK ports by every thread (TX and redirect to a port), and those the drivers refused. */
-    public long portTxTotal(int which) {
-        return totals.portTx(which);
     }
 }

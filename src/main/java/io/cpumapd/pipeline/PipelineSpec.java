@@ -7,6 +7,7 @@ import java.util.List;
  * What a {@link Pipeline} is made of, already validated (the daemon's config, a benchmark's options
  * or a test's wishes map onto it).
  *
+ * @param idle the consumers' idle strategy, and the RX workers' unless they have their own
  * @param tap null: PASS is counted and freed instead of reaching a TAP
  */
 public record PipelineSpec(String poolName, int mbufs, int mempoolCache, int dataRoom, List<PortSpec> ports,
@@ -25,10 +26,23 @@ public record PipelineSpec(String poolName, int mbufs, int mempoolCache, int dat
     public record QueueRef(String port, int queue) {
     }
 
-    /** @param skbMode build SkBuffs on the RX core and send tagged handles (the kernel's generic XDP) */
-    public record WorkerSpec(String name, int cpu, List<QueueRef> queues, boolean skbMode) {
+    /**
+     * @param skbMode build SkBuffs on the RX core and send tagged handles (the kernel's generic XDP)
+     * @param idle    the worker's idle strategy; null: the consumers' ({@link PipelineSpec#idle()})
+     */
+    public record WorkerSpec(String name, int cpu, List<QueueRef> queues, boolean skbMode, String idle) {
         public WorkerSpec {
             queues = List.copyOf(queues);
         }
+
+        /** Idles as the consumers do. */
+        public WorkerSpec(String name, int cpu, List<QueueRef> queues, boolean skbMode) {
+            this(name, cpu, queues, skbMode, null);
+        }
+    }
+
+    /** The idle strategy of worker {@code w}. */
+    public String rxIdle(WorkerSpec w) {
+        return w.idle() != null ? w.idle() : idle;
     }
 }

@@ -1,11 +1,10 @@
 package io.cpumapd.skb;
 
+import io.cpumapd.counters.CounterBlock;
 import io.cpumapd.dpdk.Mbuf;
-
 import io.cpumapd.dpdk.Native;
-import io.cpumapd.metrics.Counters;
+import io.cpumapd.dpdk.OlFlags;
 import io.cpumapd.packet.Headers;
-
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
@@ -35,7 +34,7 @@ public final class SkBuffBuilder {
     private static final int BUILT = 0;
     private static final int TOO_SHORT = 1;
     /** Single writer (the builder's thread), read by metrics and tests on other threads. */
-    private final Counters counters = new Counters(2);
+    private final CounterBlock counters = new CounterBlock(2);
 
     /** The MAC of the device the frames are delivered to, as 48 bits (first octet most significant). */
     public SkBuffBuilder deviceMac(long macAs48Bits) {

@@ -1,5 +1,6 @@
 package io.cpumapd.tap;
 
+import io.cpumapd.dpdk.Errno;
 import java.util.Arrays;
 
 /**
@@ -8,14 +9,14 @@ import java.util.Arrays;
  */
 public enum InjectError {
     /** The queue's socket buffer is full: the stack is not keeping up (rare: a TAP's sndbuf is huge). */
-    EAGAIN(11),
+    EAGAIN(Errno.EAGAIN),
     /** The link is down ({@code ip link set ... down}, or just moved to another namespace). */
-    EIO(5),
-    ENETDOWN(100),
+    EIO(Errno.EIO),
+    ENETDOWN(Errno.ENETDOWN),
     /** The queue fd is no longer attached to a device (detached queue, device deleted). */
-    EBADFD(77),
+    EBADFD(Errno.EBADFD),
     /** A malformed frame or vnet header: shorter than the header, bad hdr_len or csum fields. */
-    EINVAL(22),
+    EINVAL(Errno.EINVAL),
     OTHER(-1);
 
     /** Indexed by errno, small enough to stay in cache: a per-packet lookup with no branch chain. */

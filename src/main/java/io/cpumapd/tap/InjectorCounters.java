@@ -1,62 +1,63 @@
 package io.cpumapd.tap;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import io.cpumapd.counters.CounterBlock;
+import io.cpumapd.counters.TapCounter;
 
 /**
- * The counters of one {@link TapInjector}: written only by its consumer thread, read by any
- * thread (metrics, CLI) without a lock. They live in one array, padded at both ends so that no
- * other hot object shares their cache lines; the writer publishes with a release store, and
- * readers see a recent value with an acquire load.
+ * The counters of one {@link TapInjector}, a one-row {@link TapCounter} block: written only by its
+ * consumer thread, read by any thread (metrics, CLI) without a lock.
  */
 public final class InjectorCounters {
-    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
-    /** Two cache lines of longs: also defeats the adjacent-line prefetcher. */
-    private static final int PAD_LONGS = 16;
-    private static final int PACKETS = PAD_LONGS;
-    private static final int BYTES = PAD_LONGS + 1;
-    private static final int ERRORS = PAD_LONGS + 2;
-    private static final int ERRORS_BY_KIND = PAD_LONGS + 3;
+    private static final int PACKETS = TapCounter.PACKETS.ordinal();
+    private static final int BYTES = TapCounter.BYTES.ordinal();
+    private static final int ERRORS = TapCounter.ERRORS.ordinal();
+    private static final int ERRORS_BY_KIND = TapCounter.EAGAIN.ordinal();
 
-    private final long[] values = new long[ERRORS_BY_KIND + InjectError.values().length + PAD_LONGS];
+    static {
+        for (InjectError kind : InjectError.values()) {
+            if (TapCounter.values()[ERRORS_BY_KIND + kind.ordinal()] != TapCounter.valueOf(kind.name())) {
+                throw new ExceptionInInitializerError("TapCounter's errno counters are not in InjectError's order");
+            }
+        }
+    }
+
+    private final CounterBlock block = CounterBlock.of(TapCounter.values());
+
+    /** The block itself, to register with the pipeline's counter registry. */
+    public CounterBlock block() {
+        return block;
+    }
 
     /** Frames the kernel accepted. */
     public long packets() {
-        return (long) LONGS.getAcquire(values, PACKETS);
+        return block.get(PACKETS);
     }
 
     /** Ethernet frame bytes the kernel accepted, vnet headers not included. */
     public long bytes() {
-        return (long) LONGS.getAcquire(values, BYTES);
+        return block.get(BYTES);
     }
 
     /** Frames the kernel refused, of any kind. */
     public long errors() {
-        return (long) LONGS.getAcquire(values, ERRORS);
+        return block.get(ERRORS);
     }
 
     public long errors(InjectError kind) {
-        return (long) LONGS.getAcquire(values, ERRORS_BY_KIND + kind.ordinal());
+        return block.get(ERRORS_BY_KIND + kind.ordinal());
     }
 
-    // Writer side: only the injector's thread calls these, so a plain read then a release store
-    // is an exact increment; no read-modify-write instruction needed.
-
     void addSent(int packets, long bytes) {
-        add(PACKETS, packets);
-        add(BYTES, bytes);
+        block.add(PACKETS, packets);
+        block.add(BYTES, bytes);
     }
 
     void addErrors(int errors) {
-        add(ERRORS, errors);
+        block.add(ERRORS, errors);
     }
 
     void addError(int slot) {
-        add(ERRORS_BY_KIND + slot, 1);
-    }
-
-    private void add(int index, long delta) {
-        LONGS.setRelease(values, index, values[index] + delta);
+        block.increment(ERRORS_BY_KIND + slot);
     }
 
     @Override

@@ -1,26 +1,21 @@
 package io.cpumapd.worker;
 
+import io.cpumapd.counters.ConsumerCounter;
+import io.cpumapd.counters.CounterBlock;
 import io.cpumapd.cpumap.CpuMapEntry;
 import io.cpumapd.cpumap.EntryConsumer;
 import io.cpumapd.cpumap.Quiescence;
 import io.cpumapd.cpumap.Redirector;
-import io.cpumapd.dpdk.Eal;
 import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Mbuf;
 import io.cpumapd.dpdk.Ring;
-import io.cpumapd.metrics.Counters;
 import io.cpumapd.packet.Packet;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.packet.Verdict;
 import io.cpumapd.skb.SkbHandle;
 import java.lang.foreign.Arena;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import net.openhft.affinity.Affinity;
-import org.agrona.ErrorHandler;
-import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AgentTerminationException;
 
 /**
@@ -28,7 +23,7 @@ import org.agrona.concurrent.AgentTerminationException;
  * entry's CPU: dequeues batches, runs the entry's program, hands PASS to the kernel through its
  * {@link Delivery}, redirects onward, frees the rest, and passes a quiescent point per batch.
  */
-public final class Consumer implements Agent, EntryConsumer {
+public final class Consumer extends HotAgent implements EntryConsumer {
     private final CpuMapEntry entry;
     private final Ring ring;
     private final PacketFilter program;
@@ -37,23 +32,10 @@ public final class Consumer implements Agent, EntryConsumer {
     private final HandleArray handles;
     private final HandleArray dropped;
     private final Packet packet = new Packet();
-    private final Counters counters = new Counters(ConsumerCounter.ALL.length);
+    private final CounterBlock counters;
     private final String idleStrategy;
-    private final Quiescence quiescence;
-    private final Supplier<Redirector> redirectors;
-    private final Supplier<PortTx> portTxs;
-    private final Supplier<Delivery> deliveries;
-    private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile Throwable failure;
     private volatile boolean draining;
-
-    // Thread-confined state, made in onStart on the consumer's own thread.
-    private Quiescence.Participant participant;
-    private Redirector redirector;
-    private PortTx portTx;
-    private Delivery delivery;
-    private AgentRunner runner;
     private long lastPollNs;
     private int lastWork;
 
@@ -61,9 +43,14 @@ public final class Consumer implements Agent, EntryConsumer {
      * @param redirectors builds this consumer's producer side for second-stage REDIRECT to another entry
      * @param portTxs     builds its sender for REDIRECT to a DPDK port
      * @param deliveries  builds its way into the kernel (a TAP queue of its own)
+     * @param counters    a one-row {@link ConsumerCounter} block this consumer writes
      */
     public Consumer(CpuMapEntry entry, int batch, String idleStrategy, Quiescence quiescence,
-            Supplier<Redirector> redirectors, Supplier<PortTx> portTxs, Supplier<Delivery> deliveries) {
+            Supplier<Redirector> redirectors, Supplier<PortTx> portTxs, Supplier<Delivery> deliveries,
+            CounterBlock counters) {
+        super("cpumap/" + entry.cpu() + "/map:" + entry.id(), entry.cpu(), quiescence, redirectors, portTxs,
+                deliveries);
+        this.counters = counters;
         this.entry = entry;
         this.ring = entry.ring();
         this.program = entry.program();
@@ -71,54 +58,17 @@ public final class Consumer implements Agent, EntryConsumer {
         this.handles = new HandleArray(arena, batch);
         this.dropped = new HandleArray(arena, batch);
         this.idleStrategy = idleStrategy;
-        this.quiescence = quiescence;
-        this.redirectors = redirectors;
-        this.portTxs = portTxs;
-        this.deliveries = deliveries;
         IdleStrategies.byName(idleStrategy, () -> { }); // refuse an unknown name before any thread starts
     }
 
     @Override
     public void start() {
-        ErrorHandler onError = t -> {
-            failure = t;
-        };
-        runner = new AgentRunner(IdleStrategies.byName(idleStrategy, () -> counters.increment(
-                ConsumerCounter.SCHED.ordinal())), onError, null, this);
-        AgentRunner.startOnThread(runner, r -> {
-            Thread t = new Thread(r, roleName());
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            if (!started.await(10, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(roleName() + " did not start within 10 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-        if (failure != null) {
-            throw new IllegalStateException(roleName() + " failed to start: " + failure, failure);
-        }
+        start(IdleStrategies.byName(idleStrategy, () -> counters.increment(ConsumerCounter.SCHED.ordinal())));
     }
 
     @Override
-    public void onStart() {
-        try {
-            Affinity.setAffinity(entry.cpu());
-            Eal.registerThread();
-            participant = quiescence.register(roleName());
-            redirector = redirectors.get();
-            portTx = portTxs.get();
-            delivery = deliveries.get();
-            lastPollNs = System.nanoTime();
-        } catch (Throwable t) {
-            failure = t;
-            started.countDown();
-            throw t;
-        }
-        started.countDown();
+    protected void onStarted() {
+        lastPollNs = System.nanoTime();
     }
 
     @Override
@@ -137,42 +87,65 @@ public final class Consumer implements Agent, EntryConsumer {
             }
             return 0;
         }
+        // This batch's counts, published once per batch as the RX worker does per poll.
         int drops = 0;
+        int pass = 0;
+        int drop = 0;
+        int redirected = 0;
+        int exceptions = 0;
+        int tooShort = 0;
         for (int i = 0; i < n; i++) {
             long h = handles.get(i);
             long m = SkbHandle.mbuf(h);
             switch (run(m)) {
                 case PASS -> {
-                    counters.increment(ConsumerCounter.PASS.ordinal());
+                    pass++;
                     if (!(SkbHandle.isSkb(h) ? delivery.passBuilt(m) : delivery.pass(m))) {
-                        counters.increment(ConsumerCounter.DROPS.ordinal());
+                        tooShort++;
                     }
                 }
                 case DROP -> {
-                    counters.increment(ConsumerCounter.DROP.ordinal());
+                    drop++;
                     dropped.set(drops++, m);
                 }
                 case REDIRECT -> {
                     if (redirect(h)) {
-                        counters.increment(ConsumerCounter.REDIRECT.ordinal());
+                        redirected++;
                     } else {
-                        counters.increment(ConsumerCounter.EXCEPTIONS.ordinal());
+                        exceptions++;
                         dropped.set(drops++, m);
                     }
                 }
                 default -> {
-                    counters.increment(ConsumerCounter.EXCEPTIONS.ordinal());
+                    exceptions++;
                     dropped.set(drops++, m);
                 }
             }
         }
-        counters.add(ConsumerCounter.DROPS.ordinal(), delivery.flush());
+        int refused = delivery.flush();
         redirector.flush();
         portTx.flush();
         Mbuf.freeBulk(dropped, drops);
-        counters.add(ConsumerCounter.PROCESSED.ordinal(), n);
+        publish(n, pass, drop, redirected, exceptions, tooShort, refused);
         participant.quiescent();
         return n;
+    }
+
+    private void publish(int n, int pass, int drop, int redirected, int exceptions, int tooShort, int refused) {
+        counters.add(ConsumerCounter.PROCESSED.ordinal(), n);
+        add(ConsumerCounter.PASS, pass);
+        add(ConsumerCounter.DROP, drop);
+        add(ConsumerCounter.REDIRECT, redirected);
+        add(ConsumerCounter.EXCEPTIONS, exceptions);
+        add(ConsumerCounter.DROPS, tooShort + refused);
+        add(ConsumerCounter.TOO_SHORT, tooShort);
+        add(ConsumerCounter.INJECT_DROPS, refused);
+    }
+
+    private void add(ConsumerCounter c, int n) {
+        if (n != 0) {
+            counters.add(c.ordinal(), n);
+        }
     }
 
     private Verdict run(long m) {
@@ -199,16 +172,7 @@ public final class Consumer implements Agent, EntryConsumer {
     }
 
     @Override
-    public void onClose() {
-        if (participant != null) {
-            participant.offline();
-        }
-        if (portTx != null) {
-            portTx.release();
-        }
-        if (Eal.lcoreId() != Eal.LCORE_ID_ANY) {
-            Eal.unregisterThread();
-        }
+    protected void onClosed() {
         stopped.countDown();
     }
 
@@ -220,30 +184,12 @@ public final class Consumer implements Agent, EntryConsumer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        runner.close();
+        stop();
         arena.close();
     }
 
-    public Throwable failure() {
-        return failure;
+    public long counter(ConsumerCounter c) {
+        return counters.get(c.ordinal());
     }
 
-    @Override
-    public long counter(int index) {
-        return counters.get(index);
-    }
-
-    @Override
-    public int counterCount() {
-        return ConsumerCounter.ALL.length;
-    }
-
-    public Redirector redirector() {
-        return redirector;
-    }
-
-    @Override
-    public String roleName() {
-        return "cpumap/" + entry.cpu() + "/map:" + entry.id();
-    }
 }

@@ -6,7 +6,8 @@ import org.agrona.concurrent.IdleStrategy;
 /**
  * Spin, then yield, then park with a doubling period: Agrona's BackoffIdleStrategy, plus a count
  * of the parks. A park is the consumer giving its core away, the {@code sched} of the kernel's
- * {@code xdp_cpumap_kthread} tracepoint. Single-threaded; the count is read through {@link #parks}.
+ * {@code xdp_cpumap_kthread} tracepoint. Single-threaded; it counts nothing itself: each park calls
+ * {@code onPark}, which the consumer points at its {@code SCHED} counter.
  */
 public final class CountingBackoffIdleStrategy implements IdleStrategy {
     private final long maxSpins;

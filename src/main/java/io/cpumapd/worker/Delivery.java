@@ -1,5 +1,7 @@
 package io.cpumapd.worker;
 
+import io.cpumapd.counters.CounterBlock;
+
 /**
  * Where PASS sends a packet: into the kernel stack on this core. One per thread. {@link #pass}
  * takes ownership of the mbuf; {@link #flush} delivers everything passed since the last flush in
@@ -19,4 +21,9 @@ public interface Delivery {
 
     /** Returns how many of the packets passed since the last flush the kernel refused. */
     int flush();
+
+    /** The {@code TapCounter} block of a delivery into a TAP queue, to register; null for any other. */
+    default CounterBlock tapCounters() {
+        return null;
+    }
 }

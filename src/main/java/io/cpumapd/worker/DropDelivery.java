@@ -1,8 +1,8 @@
 package io.cpumapd.worker;
 
+import io.cpumapd.counters.CounterBlock;
 import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Mbuf;
-import io.cpumapd.metrics.Counters;
 import java.lang.foreign.Arena;
 
 /**
@@ -11,7 +11,7 @@ import java.lang.foreign.Arena;
  */
 public final class DropDelivery implements Delivery {
     private final HandleArray pending;
-    private final Counters counters = new Counters(1);
+    private final CounterBlock counters = new CounterBlock(1);
     private int count;
 
     public DropDelivery(Arena arena, int capacity) {

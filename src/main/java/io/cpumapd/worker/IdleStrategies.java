@@ -1,12 +1,13 @@
 package io.cpumapd.worker;
 
+import io.cpumapd.config.IdleNames;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 /** Idle strategies by the names config and CLI use. */
 public final class IdleStrategies {
-    public static final String BUSY_SPIN = "busy-spin";
-    public static final String BACKOFF = "backoff";
+    public static final String BUSY_SPIN = IdleNames.BUSY_SPIN;
+    public static final String BACKOFF = IdleNames.BACKOFF;
 
     private IdleStrategies() {
     }
@@ -16,8 +17,7 @@ public final class IdleStrategies {
         return switch (name) {
             case BUSY_SPIN -> new BusySpinIdleStrategy();
             case BACKOFF -> new CountingBackoffIdleStrategy(100, 10, 1_000, 1_000_000, onPark);
-            default -> throw new IllegalArgumentException("unknown idle strategy '" + name + "': use " + BUSY_SPIN
-                    + " or " + BACKOFF);
+            default -> throw new IllegalArgumentException(IdleNames.check(name)); // check throws: unknown name
         };
     }
 }

@@ -1,9 +1,10 @@
 package io.cpumapd.worker;
 
+import io.cpumapd.counters.CounterBlock;
+import io.cpumapd.counters.PortTxCounter;
 import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Mbuf;
 import io.cpumapd.dpdk.Port;
-import io.cpumapd.metrics.Counters;
 import java.lang.foreign.Arena;
 
 /**
@@ -12,14 +13,14 @@ import java.lang.foreign.Arena;
  * One per thread, each with its own TX queue on every port.
  */
 public final class PortTx {
-    public static final int SENT = 0;
-    public static final int DROPS = 1;
+    private static final int SENT = PortTxCounter.SENT.ordinal();
+    private static final int DROPS = PortTxCounter.DROPS.ordinal();
 
     private final Port[] ports;
     private final int queue;
     private final HandleArray[] pending;
     private final int[] counts;
-    private final Counters counters = new Counters(2);
+    private final CounterBlock counters = CounterBlock.of(PortTxCounter.values());
     private final Runnable onRelease;
 
     /** @param ports indexed by port id (null where no port); {@code queue} is this thread's TX queue */
@@ -82,7 +83,12 @@ public final class PortTx {
         return queue;
     }
 
-    public long counter(int which) {
-        return counters.get(which);
+    public long counter(PortTxCounter c) {
+        return counters.get(c.ordinal());
+    }
+
+    /** The block this sender writes, to register with the pipeline's counter registry. */
+    public CounterBlock counters() {
+        return counters;
     }
 }

@@ -1,16 +1,16 @@
 package io.cpumapd.worker;
 
+import io.cpumapd.counters.CounterBlock;
+import io.cpumapd.counters.RxCounter;
 import io.cpumapd.cpumap.Quiescence;
 import io.cpumapd.cpumap.Redirector;
-import io.cpumapd.dpdk.Eal;
 import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Mbuf;
+import io.cpumapd.dpdk.Native;
 import io.cpumapd.dpdk.Port;
-import io.cpumapd.metrics.Counters;
 import io.cpumapd.packet.Packet;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.packet.Verdict;
-import io.cpumapd.dpdk.Native;
 import io.cpumapd.skb.SkBuff;
 import io.cpumapd.skb.SkBuffBuilder;
 import io.cpumapd.skb.SkBuffPool;
@@ -19,53 +19,37 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.function.Supplier;
-import net.openhft.affinity.Affinity;
-import org.agrona.concurrent.Agent;
 
 /**
  * An RX core (the NAPI poll of a driver with an XDP program): polls its (port, queue) list, runs
  * the filter on every packet, acts on the verdict, and at the end of every poll flushes the bulk
  * queues, port TX and the local delivery, then passes a quiescent point.
  */
-public final class RxWorker implements Agent {
+public final class RxWorker extends HotAgent {
     public static final int BURST = 32;
 
-    private final String name;
-    private final int cpu;
     private final RxQueue[] queues;
     private final FilterSlot filter;
-    private final Quiescence quiescence;
-    private final Supplier<Redirector> redirectors;
-    private final Supplier<PortTx> portTxs;
-    private final Supplier<Delivery> deliveries;
     private final Arena arena = Arena.ofShared();
     private final HandleArray burst = new HandleArray(arena, BURST);
     private final HandleArray dropped = new HandleArray(arena, BURST * 2);
     private final Packet packet = new Packet();
-    private final Counters counters = new Counters(RxCounter.ALL.length);
+    private final CounterBlock counters;
     /** This poll's counts, published once per poll: plain increments per packet, one store per counter. */
-    private final int[] pending = new int[RxCounter.ALL.length];
+    private final int[] pending = new int[RxCounter.values().length];
 
     private boolean skbMode;
     private SkBuffBuilder skbBuilder;
     private SkBuff skb;
-
-    private Quiescence.Participant participant;
-    private Redirector redirector;
-    private PortTx portTx;
-    private Delivery delivery;
     private int drops;
 
     public RxWorker(String name, int cpu, List<RxQueue> queues, FilterSlot filter, Quiescence quiescence,
-            Supplier<Redirector> redirectors, Supplier<PortTx> portTxs, Supplier<Delivery> deliveries) {
-        this.name = name;
-        this.cpu = cpu;
+            Supplier<Redirector> redirectors, Supplier<PortTx> portTxs, Supplier<Delivery> deliveries,
+            CounterBlock counters) {
+        super(name, cpu, quiescence, redirectors, portTxs, deliveries);
+        this.counters = counters;
         this.queues = queues.toArray(RxQueue[]::new);
         this.filter = filter;
-        this.quiescence = quiescence;
-        this.redirectors = redirectors;
-        this.portTxs = portTxs;
-        this.deliveries = deliveries;
     }
 
     /**
@@ -78,16 +62,6 @@ public final class RxWorker implements Agent {
         skbBuilder = new SkBuffBuilder().deviceMac(deviceMac48);
         skb = new SkBuffPool(1, arena).get(0);
         return this;
-    }
-
-    @Override
-    public void onStart() {
-        Affinity.setAffinity(cpu);
-        Eal.registerThread();
-        participant = quiescence.register(name);
-        redirector = redirectors.get();
-        portTx = portTxs.get();
-        delivery = deliveries.get();
     }
 
     @Override
@@ -126,6 +100,9 @@ public final class RxWorker implements Agent {
             }
         }
         pending[RxCounter.RX.ordinal()] += total;
+        if (total == 0) {
+            pending[RxCounter.EMPTY_POLLS.ordinal()]++;
+        }
         publishCounters();
         redirector.flush();
         portTx.flush();
@@ -217,33 +194,7 @@ public final class RxWorker implements Agent {
         drops = 0;
     }
 
-    @Override
-    public void onClose() {
-        if (participant != null) {
-            participant.offline();
-        }
-        if (portTx != null) {
-            portTx.release();
-        }
-        Eal.unregisterThread();
-    }
-
     public long counter(RxCounter c) {
         return counters.get(c.ordinal());
-    }
-
-    /** Any thread: counter {@code which} of target {@code key} of this worker's bulk queues. */
-    public long targetCounter(int key, int which) {
-        Redirector r = redirector;
-        return r == null ? 0 : r.counter(key, which);
-    }
-
-    public int cpu() {
-        return cpu;
-    }
-
-    @Override
-    public String roleName() {
-        return name;
     }
 }

@@ -1,5 +1,6 @@
 package io.cpumapd.worker;
 
+import io.cpumapd.counters.CounterBlock;
 import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Mbuf;
 import io.cpumapd.skb.SkBuff;
@@ -76,6 +77,11 @@ public final class TapDelivery implements Delivery {
 
     public InjectorCounters counters() {
         return injector.counters();
+    }
+
+    @Override
+    public CounterBlock tapCounters() {
+        return injector.counters().block();
     }
 
     /** Any thread: frames dropped because they are shorter than an Ethernet header. */

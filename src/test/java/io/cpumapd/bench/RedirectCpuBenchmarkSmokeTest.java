@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cpumapd.dpdk.Eal;
 import io.cpumapd.testkit.TestEal;
-import io.cpumapd.worker.Cpus;
+import io.cpumapd.config.Cpus;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
-import io.cpumapd.worker.Cpus;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -134,6 +133,11 @@ class ConfigErrorsTest {
                         "cpumap.entries[1].cpu: CPU 0 already has an entry (cpumap.entries[0])"),
                 arguments("unknown idle strategy", BASE + "consumer: {idle: spin}\n", "consumer.idle",
                         "consumer.idle: unknown idle strategy 'spin': use busy-spin or backoff"),
+                arguments("unknown RX idle strategy", PORT + """
+                        rx_workers:
+                          - {core: 0, queues: [{port: replay0, queue: 0}], idle: yield}
+                        """ + FILTER + CPUMAP, "rx_workers[0].idle",
+                        "rx_workers[0].idle: unknown idle strategy 'yield': use busy-spin or backoff"),
                 arguments("TAP name longer than IFNAMSIZ", BASE + "tap: {name: cpumapd-tap-device0}\n", "tap.name",
                         "tap.name: \"cpumapd-tap-device0\" is not a valid interface name (1..15 characters of A-Z a-z 0-9 _ . -)"),
                 arguments("TAP name with a slash", BASE + "tap: {name: tap/0}\n", "tap.name",

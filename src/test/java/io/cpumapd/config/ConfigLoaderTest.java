@@ -91,11 +91,22 @@ class ConfigLoaderTest {
         assertThat(c.ports().getFirst()).isEqualTo(new PortConfig("replay0", "net_null0", "", 1, 1024, 1024, true));
         assertThat(c.ports().getFirst().vdevArg()).isEqualTo("net_null0");
         assertThat(c.rxWorkers().getFirst().name()).isEqualTo("rx0");
+        assertThat(c.rxWorkers().getFirst().idle()).as("not set: follows consumer.idle").isNull();
         assertThat(c.cpumap().entries()).isEmpty();
         assertThat(c.consumer()).isEqualTo(ConsumerConfig.DEFAULT);
         assertThat(c.tap()).isEqualTo(TapConfig.DEFAULT);
         assertThat(c.metrics()).isEqualTo(MetricsConfig.DEFAULT);
         assertThat(c.control()).isEqualTo(ControlConfig.DEFAULT);
+    }
+
+    @Test
+    void anRxWorkerIdlesAsItsOwnSettingSays() {
+        Config c = ConfigLoader.parse(MINIMAL.replace("queue: 0}]\n", "queue: 0}]\n    idle: busy-spin\n")
+                + "consumer: {idle: backoff}\n", dir);
+
+        assertThat(c.rxWorkers().getFirst().idle()).isEqualTo("busy-spin");
+        assertThat(c.consumer().idle()).isEqualTo("backoff");
+        assertThat(ConfigLoader.parse(c.toYaml(), dir).rxWorkers()).isEqualTo(c.rxWorkers());
     }
 
     @Test

@@ -2,8 +2,8 @@ package io.cpumapd.jmh;
 
 import io.cpumapd.bench.BenchFrames;
 import io.cpumapd.dpdk.Mbuf;
+import io.cpumapd.dpdk.OlFlags;
 import io.cpumapd.filter.testkit.FilterHarness;
-import io.cpumapd.skb.OlFlags;
 import io.cpumapd.skb.SkBuff;
 import io.cpumapd.skb.SkBuffBuilder;
 import io.cpumapd.skb.SkBuffPool;

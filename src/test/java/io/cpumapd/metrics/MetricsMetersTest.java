@@ -2,11 +2,10 @@ package io.cpumapd.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cpumapd.cpumap.Redirector;
+import io.cpumapd.counters.ConsumerCounter;
+import io.cpumapd.counters.RxCounter;
 import io.cpumapd.tap.InjectError;
 import io.cpumapd.testkit.Promtool;
-import io.cpumapd.worker.ConsumerCounter;
-import io.cpumapd.worker.RxCounter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
@@ -52,6 +51,7 @@ class MetricsMetersTest {
         EXPECTED.put("cpumapd_rx_pass_drops_total", Expected.of("counter", W, "worker", "cpu"));
         EXPECTED.put("cpumapd_rx_tx_errors_total", Expected.of("counter", W, "worker", "cpu"));
         EXPECTED.put("cpumapd_rx_skb_errors_total", Expected.of("counter", W, "worker", "cpu"));
+        EXPECTED.put("cpumapd_rx_empty_polls_total", Expected.of("counter", W, "worker", "cpu"));
         EXPECTED.put("cpumapd_enqueue_packets_total", Expected.of("counter", C, "cpu"));
         EXPECTED.put("cpumapd_enqueue_drops_total", Expected.of("counter", C, "cpu"));
         EXPECTED.put("cpumapd_enqueue_bulk_calls_total", Expected.of("counter", C, "cpu"));
@@ -135,7 +135,7 @@ class MetricsMetersTest {
 
     @Test
     void promtoolFindsNothingToSay() {
-        source.set("rx/0/RX", 12).set("consumer/1/busyNs", 2_500_000_000L).set("mempool/size", 8191);
+        source.set("rx/0/RX", 12).set("consumer/1/BUSY_NS", 2_500_000_000L).set("mempool/size", 8191);
         System.gc(); // registers the GC pause timer, so that its exposition is linted too
         assertThat(Promtool.checkMetrics(registry.scrape())).isEmpty();
     }
@@ -144,14 +144,14 @@ class MetricsMetersTest {
     void valuesAreReadFromTheSourceAtScrapeTime() {
         source.set("port/0/RX_MISSED", 7).set("port/1/TX_BYTES", 1500)
                 .set("rx/1/RX", 1000).set("rx/1/REDIRECT", 600).set("rx/1/PASS_DROPS", 3)
-                .set("enqueue/2/" + Redirector.ENQUEUED, 590).set("enqueue/2/" + Redirector.DROPS, 10)
-                .set("enqueue/2/" + Redirector.BULK_CALLS, 74)
+                .set("enqueue/2/ENQUEUED", 590).set("enqueue/2/DROPS", 10)
+                .set("enqueue/2/BULK_CALLS", 74)
                 .set("ring/2/used", 100).set("ring/2/capacity", 2048)
                 .set("consumer/2/" + ConsumerCounter.PROCESSED, 590).set("consumer/2/" + ConsumerCounter.SCHED, 9)
-                .set("consumer/2/drops/" + ConsumerDropReason.TOO_SHORT, 2)
+                .set("consumer/2/TOO_SHORT", 2)
                 .set("consumer/2/" + ConsumerCounter.REDIRECT, 1)
-                .set("consumer/2/busyNs", 1_500_000_000L).set("consumer/2/idleNs", 250_000_000L)
-                .set("tap/1/packets", 580).set("tap/1/bytes", 58_000).set("tap/1/errors/" + InjectError.EIO, 4)
+                .set("consumer/2/BUSY_NS", 1_500_000_000L).set("consumer/2/IDLE_NS", 250_000_000L)
+                .set("tap/1/PACKETS", 580).set("tap/1/BYTES", 58_000).set("tap/1/EIO", 4)
                 .set("mempool/size", 8191).set("mempool/inUse", 512).set("filter/swaps", 3).set("entries", 1);
         Exposition e = scrape();
         assertThat(e.value("cpumapd_port_rx_missed_total", "port", "replay0")).isEqualTo(7);
@@ -197,11 +197,11 @@ class MetricsMetersTest {
     @Test
     void aCounterWhoseSourceDropsDoesNotGoBackwards() {
         String key = "consumer/1/" + ConsumerCounter.PROCESSED;
-        source.set(key, 100).set("consumer/1/busyNs", 3_000_000_000L);
+        source.set(key, 100).set("consumer/1/BUSY_NS", 3_000_000_000L);
         assertThat(scrape().value("cpumapd_consumer_processed_total", "cpu", "1")).isEqualTo(100);
 
         // The entry of cpu 1 was replaced and a source counted only the new consumer's block.
-        source.set(key, 40).set("consumer/1/busyNs", 1_000_000_000L);
+        source.set(key, 40).set("consumer/1/BUSY_NS", 1_000_000_000L);
         Exposition e = scrape();
         assertThat(e.value("cpumapd_consumer_processed_total", "cpu", "1")).isEqualTo(100);
         assertThat(e.value("cpumapd_consumer_busy_seconds_total", "cpu", "1")).isEqualTo(3);

@@ -3,11 +3,12 @@ package io.cpumapd.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.cpumapd.testkit.PrometheusServer;
 import io.cpumapd.testkit.PrometheusServer.Sample;
+import io.cpumapd.testkit.PrometheusServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,7 +28,9 @@ class PrometheusScrapeTest {
         long t0 = System.nanoTime();
         // A counter that grows linearly with time: whenever Prometheus scrapes, the sample lies on
         // the same line, so rate() over any window is the driven rate up to scrape-time jitter.
-        source.supply("rx/0/RX", () -> (long) ((System.nanoTime() - t0) * PACKETS_PER_SECOND / 1e9));
+        // The test thread is the block's one writer, as an RX worker would be; it writes the line's
+        // value every few milliseconds between queries.
+        LongSupplier line = () -> (long) ((System.nanoTime() - t0) * PACKETS_PER_SECOND / 1e9);
         source.set("rx/1/RX", 7);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)
                 .throwExceptionOnRegistrationFailure();
@@ -38,6 +41,7 @@ class PrometheusScrapeTest {
             double rate = Double.NaN;
             long deadline = System.nanoTime() + TIMEOUT_NS;
             while (System.nanoTime() < deadline) {
+                source.set("rx/0/RX", line.getAsLong());
                 List<Sample> samples = prometheus.query(query);
                 if (samples.size() == 1) {
                     rate = samples.getFirst().value();
@@ -45,7 +49,10 @@ class PrometheusScrapeTest {
                         break;
                     }
                 }
-                Thread.sleep(500);
+                for (int i = 0; i < 100; i++) {
+                    Thread.sleep(5);
+                    source.set("rx/0/RX", line.getAsLong());
+                }
             }
             assertThat(rate).as("%s (targets: %s)", query, prometheus.targets())
                     .isCloseTo(PACKETS_PER_SECOND, within(TOLERANCE * PACKETS_PER_SECOND));

@@ -1,8 +1,14 @@
 package io.cpumapd.metrics;
 
-import io.cpumapd.tap.InjectError;
-import io.cpumapd.worker.ConsumerCounter;
-import io.cpumapd.worker.RxCounter;
+import io.cpumapd.counters.ConsumerCounter;
+import io.cpumapd.counters.CounterBlock;
+import io.cpumapd.counters.CounterDescriptor;
+import io.cpumapd.counters.CounterGroup;
+import io.cpumapd.counters.CounterRegistry;
+import io.cpumapd.counters.EnqueueCounter;
+import io.cpumapd.counters.RxCounter;
+import io.cpumapd.counters.TapCounter;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,9 +16,9 @@ import java.util.function.LongSupplier;
 
 /**
  * A {@link MetricsSource} whose values the test sets: two ports, two RX workers (on cpus 2 and 3),
- * four cpumap keys, two TAP queues. Values are keyed by a path such as {@code rx/0/RX}; anything
- * not set reads 0. The daemon's own implementation, and the scrape of the live daemon, are tested
- * where the daemon binds them.
+ * four cpumap keys, two TAP queues. Counters live in a real {@link CounterRegistry} with one block
+ * per row, keyed by set, row and descriptor name ({@code rx/0/RX}, {@code consumer/1/BUSY_NS});
+ * the other values by a path such as {@code port/0/RX_MISSED}. Anything not set reads 0.
  */
 final class TestSource implements MetricsSource {
     static final List<String> PORTS = List.of("replay0", "uplink1");
@@ -24,14 +30,42 @@ final class TestSource implements MetricsSource {
     static final String DPDK_VERSION = "DPDK 22.11.11";
 
     private final Map<String, LongSupplier> values = new ConcurrentHashMap<>();
+    private final CounterRegistry counters = new CounterRegistry();
+    private final Map<String, CounterBlock> blocks = new HashMap<>();
+    private final Map<String, Class<? extends Enum<?>>> sets = new HashMap<>();
 
-    /** Sets the value read at {@code key}. */
+    TestSource() {
+        define("rx", RxCounter.class, WORKERS.size(), w -> new String[] {"worker", WORKERS.get(w), "cpu",
+            Integer.toString(WORKER_CPUS[w])});
+        define("enqueue", EnqueueCounter.class, MAX_ENTRIES, k -> new String[] {"cpu", Integer.toString(k)});
+        define("consumer", ConsumerCounter.class, MAX_ENTRIES, k -> new String[] {"cpu", Integer.toString(k)});
+        define("tap", TapCounter.class, TAP_QUEUES, q -> new String[] {"queue", Integer.toString(q)});
+    }
+
+    private <E extends Enum<E> & CounterDescriptor> void define(String name, Class<E> type, int rows,
+            java.util.function.IntFunction<String[]> tags) {
+        CounterGroup<E> g = counters.define(name, type, rows, tags);
+        sets.put(name, type);
+        for (int r = 0; r < rows; r++) {
+            blocks.put(name + "/" + r, g.newBlock(r, 1));
+        }
+    }
+
+    /** Sets the value read at {@code key}: a counter ({@code rx/0/RX}) or another value ({@code mempool/size}). */
     TestSource set(String key, long value) {
-        values.put(key, () -> value);
+        String[] parts = key.split("/");
+        CounterBlock block = parts.length == 3 ? blocks.get(parts[0] + "/" + parts[1]) : null;
+        if (block == null) {
+            values.put(key, () -> value);
+            return this;
+        }
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        int column = Enum.valueOf((Class) sets.get(parts[0]), parts[2]).ordinal();
+        block.add(column, value - block.get(column)); // the test is the block's one writer
         return this;
     }
 
-    /** Makes {@code key} read whatever {@code value} returns at scrape time. */
+    /** Makes {@code key} (not a counter) read whatever {@code value} returns at scrape time. */
     TestSource supply(String key, LongSupplier value) {
         values.put(key, value);
         return this;
@@ -63,28 +97,13 @@ final class TestSource implements MetricsSource {
     }
 
     @Override
-    public List<String> workerNames() {
-        return WORKERS;
-    }
-
-    @Override
-    public int workerCpu(int worker) {
-        return WORKER_CPUS[worker];
-    }
-
-    @Override
-    public long rx(int worker, RxCounter counter) {
-        return get("rx/" + worker + "/" + counter);
+    public CounterRegistry counters() {
+        return counters;
     }
 
     @Override
     public int maxEntries() {
         return MAX_ENTRIES;
-    }
-
-    @Override
-    public long enqueue(int cpu, int which) {
-        return get("enqueue/" + cpu + "/" + which);
     }
 
     @Override
@@ -98,43 +117,8 @@ final class TestSource implements MetricsSource {
     }
 
     @Override
-    public long consumer(int cpu, ConsumerCounter counter) {
-        return get("consumer/" + cpu + "/" + counter);
-    }
-
-    @Override
-    public long consumerDrops(int cpu, ConsumerDropReason reason) {
-        return get("consumer/" + cpu + "/drops/" + reason);
-    }
-
-    @Override
-    public long consumerTimeNs(int cpu, boolean busy) {
-        return get("consumer/" + cpu + (busy ? "/busyNs" : "/idleNs"));
-    }
-
-    @Override
     public int cpumapEntries() {
         return (int) get("entries");
-    }
-
-    @Override
-    public int tapQueues() {
-        return TAP_QUEUES;
-    }
-
-    @Override
-    public long tapPackets(int queue) {
-        return get("tap/" + queue + "/packets");
-    }
-
-    @Override
-    public long tapBytes(int queue) {
-        return get("tap/" + queue + "/bytes");
-    }
-
-    @Override
-    public long tapErrors(int queue, InjectError kind) {
-        return get("tap/" + queue + "/errors/" + kind);
     }
 
     @Override

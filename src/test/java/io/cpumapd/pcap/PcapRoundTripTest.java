@@ -79,7 +79,7 @@ class PcapRoundTripTest {
             assertThat(r.data()).as("frame %d", i).isEqualTo(frames.get(i));
             assertThat(r.originalLength()).isEqualTo(frames.get(i).length);
             assertThat(r.timestampNanos()).isEqualTo(stamps.get(i));
-            assertThat(r.linkType()).isEqualTo(PcapWriter.LINKTYPE_ETHERNET);
+            assertThat(r.linkType()).isEqualTo(PcapFormat.LINKTYPE_ETHERNET);
             assertThat(r.truncated()).isFalse();
         }
     }

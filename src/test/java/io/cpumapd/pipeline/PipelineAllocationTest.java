@@ -4,15 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cpumapd.bench.BenchFrames;
 import io.cpumapd.bench.BenchPrograms;
+import io.cpumapd.config.Cpus;
+import io.cpumapd.counters.ConsumerCounter;
+import io.cpumapd.counters.RxCounter;
 import io.cpumapd.cpumap.CpuMap;
 import io.cpumapd.dpdk.Eal;
 import io.cpumapd.dpdk.Mempool;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.testkit.TestEal;
-import io.cpumapd.worker.ConsumerCounter;
-import io.cpumapd.worker.Cpus;
 import io.cpumapd.worker.IdleStrategies;
-import io.cpumapd.worker.RxCounter;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,13 +70,13 @@ class PipelineAllocationTest {
             waitFor(p, cpu, WARM_UP_PACKETS);
             long[] ids = hotThreads();
             assertThat(ids).as("RX worker and consumer threads").hasSize(2);
-            long rx0 = p.rx(0, RxCounter.RX);
-            long c0 = p.consumer(cpu, ConsumerCounter.PROCESSED);
+            long rx0 = p.counters().get(RxCounter.RX, 0);
+            long c0 = p.counters().get(ConsumerCounter.PROCESSED, cpu);
             long[] before = THREADS.getThreadAllocatedBytes(ids);
             waitFor(p, cpu, c0 + MEASURED_PACKETS);
             long[] after = THREADS.getThreadAllocatedBytes(ids);
-            long rxPackets = p.rx(0, RxCounter.RX) - rx0;
-            long consumed = p.consumer(cpu, ConsumerCounter.PROCESSED) - c0;
+            long rxPackets = p.counters().get(RxCounter.RX, 0) - rx0;
+            long consumed = p.counters().get(ConsumerCounter.PROCESSED, cpu) - c0;
             double rxPerPacket = (after[0] - before[0]) / (double) rxPackets;
             double consumerPerPacket = (after[1] - before[1]) / (double) consumed;
             System.out.printf(Locale.ROOT, "%s: RX %,d packets %,d bytes = %.5f B/packet; consumer %,d packets %,d "
@@ -91,7 +91,7 @@ class PipelineAllocationTest {
 
     private static void waitFor(Pipeline p, int cpu, long processed) {
         long deadline = System.nanoTime() + TIMEOUT_NS;
-        while (p.consumer(cpu, ConsumerCounter.PROCESSED) < processed) {
+        while (p.counters().get(ConsumerCounter.PROCESSED, cpu) < processed) {
             assertThat(System.nanoTime()).as("consumer reached %,d packets in time", processed).isLessThan(deadline);
             try {
                 Thread.sleep(50);

@@ -2,8 +2,12 @@ package io.cpumapd.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cpumapd.counters.ConsumerCounter;
+import io.cpumapd.counters.CounterRegistry;
+import io.cpumapd.counters.EnqueueCounter;
+import io.cpumapd.counters.RxCounter;
+import io.cpumapd.counters.TapCounter;
 import io.cpumapd.cpumap.CpuMap;
-import io.cpumapd.cpumap.Redirector;
 import io.cpumapd.dpdk.Eal;
 import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Mbuf;
@@ -17,8 +21,6 @@ import io.cpumapd.tap.TapOptions;
 import io.cpumapd.testkit.Capture;
 import io.cpumapd.testkit.NetNamespace;
 import io.cpumapd.testkit.TestEal;
-import io.cpumapd.worker.ConsumerCounter;
-import io.cpumapd.worker.RxCounter;
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -87,19 +89,22 @@ class PipelineTest {
                 p.update(0, 512, oddOnward, CpuMap.ANY);
                 p.update(1, 512, null, CpuMap.ANY);
                 p.startRx();
-                await(() -> p.consumer(0, ConsumerCounter.PROCESSED) + p.consumer(1, ConsumerCounter.PROCESSED)
+                CounterRegistry c = p.counters();
+                await(() -> c.get(ConsumerCounter.PROCESSED, 0) + c.get(ConsumerCounter.PROCESSED, 1)
                         >= frames + odd, 20_000);
                 p.stopRx();
                 p.map().close();
-                assertThat(p.rx(0, RxCounter.RX)).isEqualTo(frames);
-                assertThat(p.rx(0, RxCounter.SKB_ERRORS)).isZero();
-                assertThat(p.consumer(0, ConsumerCounter.REDIRECT)).isEqualTo(odd);
-                assertThat(p.consumer(0, ConsumerCounter.PASS)).isEqualTo(frames - odd);
-                assertThat(p.consumer(1, ConsumerCounter.PASS)).isEqualTo(odd);
-                assertThat(p.target(1, Redirector.ENQUEUED)).as("entry 0's own redirects, counted after it retired")
+                assertThat(p.counters().get(RxCounter.RX, 0)).isEqualTo(frames);
+                assertThat(p.counters().get(RxCounter.SKB_ERRORS, 0)).isZero();
+                assertThat(p.counters().get(RxCounter.EMPTY_POLLS, 0)).as("polls after the capture ran out")
+                        .isPositive();
+                assertThat(p.counters().get(ConsumerCounter.REDIRECT, 0)).isEqualTo(odd);
+                assertThat(p.counters().get(ConsumerCounter.PASS, 0)).isEqualTo(frames - odd);
+                assertThat(p.counters().get(ConsumerCounter.PASS, 1)).isEqualTo(odd);
+                assertThat(c.get(EnqueueCounter.ENQUEUED, 1)).as("entry 0's own redirects, counted after it retired")
                         .isEqualTo(odd);
-                assertThat(p.tapPackets(1) + p.tapPackets(2)).isEqualTo(frames);
-                assertThat(p.tapErrors(1) + p.tapErrors(2)).isZero();
+                assertThat(c.get(TapCounter.PACKETS, 1) + c.get(TapCounter.PACKETS, 2)).isEqualTo(frames);
+                assertThat(p.counters().get(TapCounter.ERRORS, 1) + p.counters().get(TapCounter.ERRORS, 2)).isZero();
                 assertThat(Capture.sequenceIds(capture.stopWhenQuiet())).isEqualTo(Capture.expectedOnce(sent));
             } finally {
                 assertThat(p.shutdown()).as("mbufs in use at shutdown").isZero();
@@ -137,14 +142,14 @@ class PipelineTest {
             long before = 0;
             for (int round = 0; round < 5; round++) {
                 long floor = before;
-                await(() -> p.target(1, Redirector.ENQUEUED) > floor + 1000, 10_000);
+                await(() -> p.counters().get(EnqueueCounter.ENQUEUED, 1) > floor + 1000, 10_000);
                 p.update(0, 128 << (round % 3), onward, CpuMap.ANY); // replace entry 0 under traffic
-                long now = p.target(1, Redirector.ENQUEUED);
+                long now = p.counters().get(EnqueueCounter.ENQUEUED, 1);
                 assertThat(now).as("enqueues to 1 never go backwards as entry 0 is replaced").isGreaterThanOrEqualTo(before);
                 before = now;
             }
             p.map().awaitRetired();
-            assertThat(p.target(1, Redirector.ENQUEUED)).isGreaterThanOrEqualTo(before);
+            assertThat(p.counters().get(EnqueueCounter.ENQUEUED, 1)).isGreaterThanOrEqualTo(before);
             assertThat(p.map().cleanedUp()).as("retired rings were drained by their consumers").isZero();
         } finally {
             assertThat(p.shutdown()).as("mbufs in use at shutdown").isZero();

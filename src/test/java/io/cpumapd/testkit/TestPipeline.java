@@ -2,17 +2,18 @@ package io.cpumapd.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cpumapd.counters.ConsumerCounter;
+import io.cpumapd.counters.CounterRegistry;
+import io.cpumapd.counters.EnqueueCounter;
+import io.cpumapd.counters.RxCounter;
 import io.cpumapd.cpumap.CpuMap;
-import io.cpumapd.cpumap.Redirector;
 import io.cpumapd.dpdk.Eal;
 import io.cpumapd.dpdk.Mempool;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.pipeline.Pipeline;
 import io.cpumapd.pipeline.PipelineSpec;
-import io.cpumapd.worker.ConsumerCounter;
 import io.cpumapd.worker.Delivery;
 import io.cpumapd.worker.DropDelivery;
-import io.cpumapd.worker.RxCounter;
 import java.lang.foreign.Arena;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -66,29 +67,34 @@ public final class TestPipeline implements AutoCloseable {
     }
 
     /** Enqueue counter {@code which} of target {@code key}, summed over every producer. */
-    public long target(int key, int which) {
-        return pipeline.target(key, which);
+    public long target(int key, EnqueueCounter which) {
+        return pipeline.counters().get(which, key);
     }
 
     public long consumer(int cpu, ConsumerCounter c) {
-        return pipeline.consumer(cpu, c);
+        return pipeline.counters().get(c, cpu);
+    }
+
+    /** The pipeline's counter sets, summed over every thread. */
+    public CounterRegistry counters() {
+        return pipeline.counters();
     }
 
     public long rx(RxCounter c) {
-        return pipeline.rx(0, c);
+        return pipeline.counters().get(c, 0);
     }
 
     /** Every counter, for failure messages. */
     public String debug() {
         StringBuilder b = new StringBuilder("rx:");
-        for (RxCounter c : RxCounter.ALL) {
+        for (RxCounter c : RxCounter.values()) {
             b.append(' ').append(c.label()).append('=').append(rx(c));
         }
         for (int k = 0; k < map.maxEntries(); k++) {
-            b.append("\ntarget ").append(k).append(": enqueued=").append(target(k, Redirector.ENQUEUED))
-                    .append(" drops=").append(target(k, Redirector.DROPS)).append(" bulk=")
-                    .append(target(k, Redirector.BULK_CALLS)).append("\nconsumer ").append(k).append(':');
-            for (ConsumerCounter c : ConsumerCounter.ALL) {
+            b.append("\ntarget ").append(k).append(": enqueued=").append(target(k, EnqueueCounter.ENQUEUED))
+                    .append(" drops=").append(target(k, EnqueueCounter.DROPS)).append(" bulk=")
+                    .append(target(k, EnqueueCounter.BULK_CALLS)).append("\nconsumer ").append(k).append(':');
+            for (ConsumerCounter c : ConsumerCounter.values()) {
                 b.append(' ').append(c.label()).append('=').append(consumer(k, c));
             }
         }

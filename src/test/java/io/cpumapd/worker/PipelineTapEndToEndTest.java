@@ -2,6 +2,8 @@ package io.cpumapd.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cpumapd.counters.ConsumerCounter;
+import io.cpumapd.counters.RxCounter;
 import io.cpumapd.cpumap.CpuMap;
 import io.cpumapd.dpdk.Eal;
 import io.cpumapd.pcap.FrameBuilder;

@@ -2,13 +2,12 @@ package io.cpumapd.filter.testkit;
 
 import io.cpumapd.dpdk.Mbuf;
 import io.cpumapd.dpdk.Native;
+import io.cpumapd.dpdk.OlFlags;
 import io.cpumapd.packet.Packet;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.packet.Verdict;
 import io.cpumapd.pcap.PcapReader;
 import io.cpumapd.pcap.PcapRecord;
-import io.cpumapd.skb.OlFlags;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

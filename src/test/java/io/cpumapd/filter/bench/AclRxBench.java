@@ -1,7 +1,9 @@
 package io.cpumapd.filter.bench;
 
+import io.cpumapd.counters.ConsumerCounter;
+import io.cpumapd.counters.EnqueueCounter;
+import io.cpumapd.counters.RxCounter;
 import io.cpumapd.cpumap.CpuMap;
-import io.cpumapd.cpumap.Redirector;
 import io.cpumapd.dpdk.Eal;
 import io.cpumapd.filter.Filters;
 import io.cpumapd.filter.Programs;
@@ -11,8 +13,6 @@ import io.cpumapd.pcap.PcapWriter;
 import io.cpumapd.pipeline.Pipeline;
 import io.cpumapd.pipeline.PipelineSpec;
 import io.cpumapd.testkit.TestEal;
-import io.cpumapd.worker.ConsumerCounter;
-import io.cpumapd.worker.RxCounter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -128,17 +128,17 @@ public final class AclRxBench {
                         PacketFilter f = e.getValue();
                         p.setFilter(w -> f);
                         Thread.sleep(100); // the swap lands at the next poll; let the caches settle
-                        long rx0 = p.rx(0, RxCounter.RX);
-                        long drops0 = p.target(1, Redirector.DROPS);
-                        long busy0 = p.consumer(1, ConsumerCounter.BUSY_NS);
-                        long idle0 = p.consumer(1, ConsumerCounter.IDLE_NS);
+                        long rx0 = p.counters().get(RxCounter.RX, 0);
+                        long drops0 = p.counters().get(EnqueueCounter.DROPS, 1);
+                        long busy0 = p.counters().get(ConsumerCounter.BUSY_NS, 1);
+                        long idle0 = p.counters().get(ConsumerCounter.IDLE_NS, 1);
                         long t0 = System.nanoTime();
                         Thread.sleep((long) ((round < 0 ? 0.3 : secondsPerRound) * 1000));
-                        long rx1 = p.rx(0, RxCounter.RX);
+                        long rx1 = p.counters().get(RxCounter.RX, 0);
                         long t1 = System.nanoTime();
-                        long drops1 = p.target(1, Redirector.DROPS);
-                        long busy = p.consumer(1, ConsumerCounter.BUSY_NS) - busy0;
-                        long idle = p.consumer(1, ConsumerCounter.IDLE_NS) - idle0;
+                        long drops1 = p.counters().get(EnqueueCounter.DROPS, 1);
+                        long busy = p.counters().get(ConsumerCounter.BUSY_NS, 1) - busy0;
+                        long idle = p.counters().get(ConsumerCounter.IDLE_NS, 1) - idle0;
                         if (round >= 0) {
                             out.get(e.getKey())[round] = (rx1 - rx0) * 1e3 / (t1 - t0);
                             // Redirects the full cpumap queue refused: the consumer fell behind, and the

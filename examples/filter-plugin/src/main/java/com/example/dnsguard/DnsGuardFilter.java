@@ -1,9 +1,9 @@
 package com.example.dnsguard;
 
+import io.cpumapd.counters.CounterBlock;
 import io.cpumapd.filter.CountedFilter;
 import io.cpumapd.filter.FlowHash;
 import io.cpumapd.filter.TargetSet;
-import io.cpumapd.metrics.Counters;
 import io.cpumapd.packet.Headers;
 import io.cpumapd.packet.Packet;
 import io.cpumapd.packet.PacketFilter;
@@ -21,7 +21,7 @@ final class DnsGuardFilter implements PacketFilter, CountedFilter {
     private final int blockedPort;
     private final TargetSet targets;
     private final Headers headers = new Headers();
-    private final Counters counters = new Counters(1);
+    private final CounterBlock counters = new CounterBlock(1);
 
     DnsGuardFilter(int blockedPort, TargetSet targets) {
         this.blockedPort = blockedPort;

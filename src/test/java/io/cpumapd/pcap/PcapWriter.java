@@ -12,16 +12,12 @@ import java.time.Instant;
 /**
  * Writes a classic libpcap file: microsecond magic, version 2.4, snaplen 65535, Ethernet link
  * type. Little-endian like libpcap on x86, so the file starts with {@code d4 c3 b2 a1}.
- * Not thread-safe.
+ * Not thread-safe. Test code: the daemon never writes a capture.
  */
 public final class PcapWriter implements AutoCloseable {
-
-    public static final int MAGIC_MICROS = 0xa1b2c3d4;
-    public static final int MAGIC_NANOS = 0xa1b23c4d;
-    public static final int SNAPLEN = 65535;
-    public static final int LINKTYPE_ETHERNET = 1;
-    static final int FILE_HEADER_LEN = 24;
-    static final int RECORD_HEADER_LEN = 16;
+    private static final int FILE_HEADER_LEN = PcapFormat.FILE_HEADER_LEN;
+    private static final int RECORD_HEADER_LEN = PcapFormat.RECORD_HEADER_LEN;
+    private static final int SNAPLEN = PcapFormat.SNAPLEN;
     private static final long MAX_SECONDS = 0xffff_ffffL; // ts_sec is an unsigned 32-bit field
 
     private final OutputStream out;
@@ -36,9 +32,9 @@ public final class PcapWriter implements AutoCloseable {
     /** Takes ownership of {@code out}: {@link #close()} closes it. */
     public PcapWriter(OutputStream out) throws IOException {
         this.out = new BufferedOutputStream(out, 1 << 16);
-        header.putInt(MAGIC_MICROS).putShort((short) 2).putShort((short) 4)
+        header.putInt(PcapFormat.MAGIC_MICROS).putShort((short) 2).putShort((short) 4)
                 .putInt(0).putInt(0) // thiszone, sigfigs: always 0 in practice
-                .putInt(SNAPLEN).putInt(LINKTYPE_ETHERNET);
+                .putInt(SNAPLEN).putInt(PcapFormat.LINKTYPE_ETHERNET);
         this.out.write(header.array(), 0, FILE_HEADER_LEN);
     }
 

@@ -1,4 +1,4 @@
-package io.cpumapd.skb;
+package io.cpumapd.dpdk;
 
 /**
  * The RX bits of {@code rte_mbuf.ol_flags} that the skb builder reads, as defined by DPDK 22.11

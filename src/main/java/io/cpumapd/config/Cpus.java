@@ -1,4 +1,4 @@
-package io.cpumapd.worker;
+package io.cpumapd.config;
 
 import java.io.IOException;
 import java.nio.file.Files;
