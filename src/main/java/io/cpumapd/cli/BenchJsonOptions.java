@@ -9,23 +9,32 @@ import java.nio.file.Path;
 import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The JSON output of the {@code bench} commands: {@code --json} to stdout, {@code --json-out} to a file. */
 public final class BenchJsonOptions {
+    /** The command this mixin is part of: {@code cpumapd -j bench ...} asks for JSON too. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     @Option(names = {"-j", "--json"}, description = "Print the results as JSON (progress goes to stderr).")
     boolean json;
 
     @Option(names = "--json-out", description = "Also write the JSON results to this file.")
     Path jsonOut;
 
+    private boolean json() {
+        return json || GlobalOptions.of(command).json;
+    }
+
     /** Where progress and human-readable results go: stderr when stdout carries the JSON. */
     PrintWriter progress(CommandSpec spec) {
-        return json ? spec.commandLine().getErr() : spec.commandLine().getOut();
+        return json() ? spec.commandLine().getErr() : spec.commandLine().getOut();
     }
 
     /** Whether {@link #write} would write anything: worth building the document. */
     boolean wanted() {
-        return json || jsonOut != null;
+        return json() || jsonOut != null;
     }
 
     /** Writes {@code doc}, indented, where the options asked. */
@@ -34,7 +43,7 @@ public final class BenchJsonOptions {
         if (jsonOut != null) {
             Files.writeString(jsonOut, text + "\n");
         }
-        if (json) {
+        if (json()) {
             PrintWriter out = spec.commandLine().getOut();
             out.println(text);
             out.flush();

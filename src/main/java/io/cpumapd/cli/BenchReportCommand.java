@@ -23,6 +23,12 @@ public final class BenchReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // The packaged runtime (jlink) leaves java.desktop out: it is only needed for this chart.
+        if (ModuleLayer.boot().findModule("java.desktop").isEmpty()) {
+            spec.commandLine().getErr().println("cpumapd: bench report draws its chart with java.desktop, which this Java"
+                    + " runtime does not have: run it from a source checkout (./cpumapd bench report)");
+            return ExitCodes.SOFTWARE;
+        }
         System.setProperty("java.awt.headless", "true");
         new PerformanceReport(results, out).write();
         spec.commandLine().getOut().println("wrote " + out.resolve("performance.md") + " and "

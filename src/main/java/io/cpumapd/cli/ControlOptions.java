@@ -9,10 +9,15 @@ import java.time.Duration;
 import java.util.function.BiConsumer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Options every command that talks to the daemon shares: where it listens and how to print its answer. */
 public final class ControlOptions {
     public static final String DEFAULT_SOCKET = "/run/cpumapd/cpumapd.sock";
+
+    /** The command this mixin is part of: where to find the options given before it. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     @Option(names = {"-s", "--socket"}, paramLabel = "PATH",
             defaultValue = "${env:CPUMAPD_SOCKET:-" + DEFAULT_SOCKET + "}",
@@ -30,15 +35,26 @@ public final class ControlOptions {
     double timeoutSeconds;
 
     ControlClient client() {
-        return new ControlClient(socket, Duration.ofNanos((long) (timeoutSeconds * 1e9)));
+        return new ControlClient(socket(), Duration.ofNanos((long) (timeoutSeconds * 1e9)));
+    }
+
+    /** The command's own {@code -s} when given, else the one before the command, else the default. */
+    Path socket() {
+        GlobalOptions global = GlobalOptions.of(command);
+        boolean own = command.commandLine().getParseResult().hasMatchedOption("--socket");
+        return own || global.socket == null ? socket : global.socket;
+    }
+
+    private boolean pretty() {
+        return pretty || GlobalOptions.of(command).pretty;
     }
 
     boolean jsonOutput() {
-        return json || pretty;
+        return json || pretty() || GlobalOptions.of(command).json;
     }
 
     void printJson(PrintWriter out, JsonNode node) {
-        out.println(pretty ? node.toPrettyString() : node.toString());
+        out.println(pretty() ? node.toPrettyString() : node.toString());
         out.flush();
     }
 

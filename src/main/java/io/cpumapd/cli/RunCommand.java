@@ -50,7 +50,10 @@ public final class RunCommand implements Callable<Integer> {
             return ExitCodes.CONFIG;
         }
         if (printConfig) {
-            spec.commandLine().getOut().print(config.toYaml());
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(config.toYaml());
+            // print() does not flush Picocli's writer, and main() exits right after.
+            out.flush();
             return ExitCodes.OK;
         }
         CountDownLatch stop = new CountDownLatch(1);

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * The deployment files, checked as far as this machine can: no Docker daemon or Compose plugin
  * here, so the compose file is checked as YAML with the settings the daemon needs, the Dockerfile
  * and the systemd unit as text ({@code systemd-analyze verify} is a manual step, docs/deployment.md).
+ * The package they install is built and run by {@code DebianPackageIT}.
  */
 class ConfigDeploymentFilesTest {
     private static final YAMLMapper YAML = YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -43,25 +44,26 @@ class ConfigDeploymentFilesTest {
         assertThat(Path.of("docker").resolve(service.path("build").path("context").asText())
                 .resolve("docker/Dockerfile")).exists();
 
-        // the config the command names is mounted, and the mounted directory holds it
-        List<String> command = texts(service.path("command"));
-        assertThat(command).startsWith("run", "--config");
-        Path inContainer = Path.of(command.get(command.indexOf("--config") + 1));
-        String mount = volumes.stream().filter(v -> v.contains(":" + inContainer.getParent())).findFirst().orElseThrow();
-        Path onHost = Path.of("docker").resolve(mount.substring(0, mount.indexOf(':')));
-        assertThat(ConfigLoader.load(onHost.resolve(inContainer.getFileName()), false).tap().name())
-                .isEqualTo("cpumapd0");
+        // the package's conffile, which nothing mounted hides
+        assertThat(texts(service.path("command"))).containsExactly("run", "--config", "/etc/cpumapd/cpumapd.yaml");
+        assertThat(volumes).noneMatch(v -> v.contains(":/etc/cpumapd"));
     }
 
     @Test
-    void dockerfileCopiesTemurinAndBuildsWithTheLauncher() throws Exception {
+    void dockerfileBuildsThePackageThenInstallsItIntoSlim() throws Exception {
         List<String> lines = Files.readAllLines(Path.of("docker/Dockerfile")).stream()
                 .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
 
-        assertThat(lines).contains("FROM eclipse-temurin:25-jdk AS jdk", "FROM debian:12",
-                "COPY --from=jdk /opt/java/openjdk /usr/lib/jvm/temurin-25-jdk-amd64", "RUN ./cpumapd build",
-                "ENTRYPOINT [\"./cpumapd\"]", "CMD [\"run\"]");
-        assertThat(lines).anyMatch(l -> l.startsWith("RUN ./cpumapd setup"));
+        assertThat(lines).containsSubsequence("FROM eclipse-temurin:25-jdk AS jdk", "FROM debian:12 AS build",
+                "COPY --from=jdk /opt/java/openjdk /usr/lib/jvm/temurin-25-jdk-amd64",
+                "RUN ./cpumapd setup package && rm -rf /var/lib/apt/lists/*", "FROM debian:12-slim",
+                "COPY --from=build /cpumapd.deb /tmp/cpumapd.deb", "ENTRYPOINT [\"/usr/bin/cpumapd\"]",
+                "CMD [\"run\", \"--config\", \"/etc/cpumapd/cpumapd.yaml\"]");
+        assertThat(lines).anyMatch(l -> l.startsWith("RUN ./cpumapd package "))
+                .anyMatch(l -> l.contains("apt-get install -y --no-install-recommends /tmp/cpumapd.deb"));
+        // the runtime stage has no JDK and builds nothing
+        List<String> runtime = lines.subList(lines.indexOf("FROM debian:12-slim"), lines.size());
+        assertThat(runtime).noneMatch(l -> l.contains("temurin") || l.contains("./cpumapd") || l.contains("mvn"));
     }
 
     @Test
@@ -75,7 +77,7 @@ class ConfigDeploymentFilesTest {
         }
 
         assertThat(keys).containsEntry("Type", List.of("notify")).containsEntry("NotifyAccess", List.of("all"))
-                .containsEntry("ExecStart", List.of("/opt/cpumapd/cpumapd run --config /etc/cpumapd/cpumapd.yaml"))
+                .containsEntry("ExecStart", List.of("/usr/bin/cpumapd run --config /etc/cpumapd/cpumapd.yaml"))
                 .containsEntry("Restart", List.of("on-failure")).containsEntry("RuntimeDirectory", List.of("cpumapd"))
                 .containsEntry("RuntimeDirectoryMode", List.of("0700"))
                 .containsEntry("LimitMEMLOCK", List.of("infinity")).containsEntry("KillSignal", List.of("SIGTERM"))

@@ -39,10 +39,16 @@ public final class Cmd {
     }
 
     public static Result run(Duration timeout, List<String> command) {
+        return run(timeout, new ProcessBuilder(command));
+    }
+
+    /** Runs a prepared process (its own environment or directory). */
+    public static Result run(Duration timeout, ProcessBuilder builder) {
+        List<String> command = builder.command();
         String text = String.join(" ", command);
         Process process;
         try {
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            process = builder.redirectErrorStream(true).start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + text, e);
         }

@@ -45,6 +45,12 @@ public final class DaemonProcess implements AutoCloseable {
         return new DaemonProcess(p, log, socket);
     }
 
+    /** Starts {@code command} (a daemon started some other way, e.g. the packaged {@code /usr/bin/cpumapd}). */
+    public static DaemonProcess start(ProcessBuilder command, Path socket, Path log) throws IOException {
+        Process p = command.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new DaemonProcess(p, log, socket);
+    }
+
     public String log() {
         try {
             return Files.readString(log, StandardCharsets.UTF_8);
