@@ -2,6 +2,7 @@ package io.cpumapd.cli;
 
 import io.cpumapd.control.ControlException;
 import io.cpumapd.control.DaemonUnreachableException;
+import io.cpumapd.dpdk.Errno;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -27,19 +28,22 @@ public final class ExitCodes implements IExecutionExceptionHandler {
     /** {@code run}: the configuration was refused (sysexits' EX_CONFIG). */
     public static final int CONFIG = 78;
 
-    /** The exit code for an error reply's errno; names this CLI does not know are daemon failures (1). */
+    /**
+     * The exit code for an error reply's errno, by its code in {@link Errno}'s table; names this CLI
+     * does not know are daemon failures (1).
+     */
     public static int forErrno(String errno) {
-        return switch (errno) {
-            case ControlException.E2BIG -> E2BIG;
-            case ControlException.ENODEV -> ENODEV;
-            case ControlException.EOVERFLOW -> EOVERFLOW;
-            case ControlException.EEXIST -> EEXIST;
-            case ControlException.ENOENT -> ENOENT;
-            case ControlException.EINVAL -> EINVAL;
-            case ControlException.EFILTER -> EFILTER;
-            case ControlException.EBADMSG, ControlException.EMSGSIZE, ControlException.EOPNOTSUPP -> PROTOCOL;
+        return switch (Errno.number(errno)) {
+            case Errno.E2BIG -> E2BIG;
+            case Errno.ENODEV -> ENODEV;
+            case Errno.EOVERFLOW -> EOVERFLOW;
+            case Errno.EEXIST -> EEXIST;
+            case Errno.ENOENT -> ENOENT;
+            case Errno.EINVAL -> EINVAL;
+            case Errno.EFILTER -> EFILTER;
+            case Errno.EBADMSG, Errno.EMSGSIZE, Errno.EOPNOTSUPP -> PROTOCOL;
             // The daemon's peer check: as unreachable as a socket we may not open.
-            case ControlException.EPERM -> UNREACHABLE;
+            case Errno.EPERM -> UNREACHABLE;
             default -> SOFTWARE;
         };
     }

@@ -6,27 +6,28 @@ import java.util.Set;
 /**
  * A request the daemon refused, named by a kernel-style errno (see {@code docs/control-protocol.md}):
  * thrown by a {@link RequestHandler} to make an error reply, and by {@link ControlClient} when one arrives.
- * The errno is a name, not a number, because the protocol carries names and adds {@code EFILTER}.
+ * The errno is a name, not a number, because the protocol carries names; each is {@link Errno}'s
+ * name of its code, the protocol's own {@code EFILTER} included.
  */
 public final class ControlException extends Exception {
     private static final long serialVersionUID = 1L;
 
     // The cpumap's kernel cases.
-    public static final String E2BIG = "E2BIG";
-    public static final String ENODEV = "ENODEV";
-    public static final String EOVERFLOW = "EOVERFLOW";
-    public static final String EEXIST = "EEXIST";
-    public static final String ENOENT = "ENOENT";
-    public static final String EINVAL = "EINVAL";
+    public static final String E2BIG = Errno.name(Errno.E2BIG);
+    public static final String ENODEV = Errno.name(Errno.ENODEV);
+    public static final String EOVERFLOW = Errno.name(Errno.EOVERFLOW);
+    public static final String EEXIST = Errno.name(Errno.EEXIST);
+    public static final String ENOENT = Errno.name(Errno.ENOENT);
+    public static final String EINVAL = Errno.name(Errno.EINVAL);
     // The protocol's own.
-    public static final String EBADMSG = "EBADMSG";
-    public static final String EMSGSIZE = "EMSGSIZE";
-    public static final String EOPNOTSUPP = "EOPNOTSUPP";
-    public static final String EFILTER = "EFILTER";
-    public static final String EPERM = "EPERM";
-    public static final String EIO = "EIO";
+    public static final String EBADMSG = Errno.name(Errno.EBADMSG);
+    public static final String EMSGSIZE = Errno.name(Errno.EMSGSIZE);
+    public static final String EOPNOTSUPP = Errno.name(Errno.EOPNOTSUPP);
+    public static final String EFILTER = Errno.name(Errno.EFILTER);
+    public static final String EPERM = Errno.name(Errno.EPERM);
+    public static final String EIO = Errno.name(Errno.EIO);
     /** Only when a server refuses to start: another one answers on the socket. */
-    public static final String EADDRINUSE = "EADDRINUSE";
+    public static final String EADDRINUSE = Errno.name(Errno.EADDRINUSE);
 
     private final String errno;
 

@@ -6,10 +6,12 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * The one errno table: the codes the daemon names ({@link #name}), used by the DPDK bindings, the
- * cpumap, the TAP injector's counters and the control protocol's replies; and the one policy from
- * error codes to exceptions. DPDK functions return {@code -errno}, or
- * -1 / NULL and set the thread-local {@code rte_errno}; both end here, with DPDK's own text.
+ * The one errno table: number, name ({@link #name}) and text ({@link #text}) of every Linux errno
+ * and of cpumapd's own codes ({@link #EFILTER}), used by the DPDK bindings, the cpumap, the TAP
+ * device and injector, the control protocol's names and the CLI's exit codes; and the one policy
+ * from error codes to exceptions. DPDK functions return {@code -errno}, or -1 / NULL and set the
+ * thread-local {@code rte_errno}; both end here. The table is data ({@link ErrnoTable}): naming a
+ * code loads no native code, only {@link #check} and its kin bind DPDK.
  */
 public final class Errno {
     public static final int EPERM = 1;
@@ -29,11 +31,21 @@ public final class Errno {
     public static final int ENETDOWN = 100;
     public static final int EMSGSIZE = 90;
     public static final int EBADFD = 77;
+    public static final int EBADMSG = 74;
+    public static final int EOPNOTSUPP = 95;
+    public static final int EADDRINUSE = 98;
+    /** cpumapd's own, the control protocol's: a filter or program cannot be loaded or takes bad parameters. */
+    public static final int EFILTER = ErrnoTable.OWN_BASE;
+    /** DPDK's own codes ({@code E_RTE_*}) are above this ({@code RTE_MIN_ERRNO}); DPDK names them. */
+    private static final int RTE_MIN_ERRNO = 1000;
 
-    private static final MethodHandle RTE_STRERROR = Native.downcall("rte_strerror",
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle RTE_ERRNO = Native.criticalDowncall("cpm_rte_errno",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT));
+    /** Bound on first use: naming a code must not load DPDK (a CLI command, a TAP). */
+    private static final class Rte {
+        static final MethodHandle STRERROR = Native.downcall("rte_strerror",
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        static final MethodHandle ERRNO = Native.criticalDowncall("cpm_rte_errno",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT));
+    }
 
     private Errno() {
     }
@@ -54,42 +66,44 @@ public final class Errno {
 
     public static int rteErrno() {
         try {
-            return (int) RTE_ERRNO.invokeExact();
+            return (int) Rte.ERRNO.invokeExact();
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
     }
 
-    /** DPDK's text for a code: its own E_RTE_* codes, then the C library's. */
+    /** The text for a code DPDK returned: the table's, or DPDK's own for its E_RTE_* codes. */
     public static String strerror(int code) {
+        if (code < RTE_MIN_ERRNO || code >= ErrnoTable.OWN_BASE) {
+            return text(code);
+        }
         try {
-            MemorySegment s = (MemorySegment) RTE_STRERROR.invokeExact(code);
+            MemorySegment s = (MemorySegment) Rte.STRERROR.invokeExact(code);
             return s.equals(MemorySegment.NULL) ? "error " + code : s.reinterpret(1024).getString(0);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
     }
 
+    /** The name of a code ({@code "ENOENT"}), or {@code "errno N"} when it has none. */
     public static String name(int code) {
-        return switch (code) {
-            case EPERM -> "EPERM";
-            case ENOENT -> "ENOENT";
-            case EIO -> "EIO";
-            case E2BIG -> "E2BIG";
-            case EAGAIN -> "EAGAIN";
-            case ENOMEM -> "ENOMEM";
-            case EBUSY -> "EBUSY";
-            case EEXIST -> "EEXIST";
-            case ENODEV -> "ENODEV";
-            case EINVAL -> "EINVAL";
-            case ENOSPC -> "ENOSPC";
-            case ENOTSUP -> "ENOTSUP";
-            case EALREADY -> "EALREADY";
-            case EOVERFLOW -> "EOVERFLOW";
-            case ENETDOWN -> "ENETDOWN";
-            case EMSGSIZE -> "EMSGSIZE";
-            case EBADFD -> "EBADFD";
-            default -> "errno " + code;
-        };
+        ErrnoTable.Row row = ErrnoTable.row(code);
+        return row == null ? "errno " + code : row.name();
+    }
+
+    /** The text of a code ({@code "No such file or directory"}), or the C library's {@code "Unknown error N"}. */
+    public static String text(int code) {
+        ErrnoTable.Row row = ErrnoTable.row(code);
+        return row == null ? "Unknown error " + code : row.text();
+    }
+
+    /** Text and name, as {@code "No such file or directory (ENOENT)"}. */
+    public static String describe(int code) {
+        return text(code) + " (" + name(code) + ")";
+    }
+
+    /** The code named {@code name} (a protocol reply's errno), or -1 when the table has no such name. */
+    public static int number(String name) {
+        return ErrnoTable.number(name);
     }
 }

@@ -27,9 +27,10 @@ import java.util.List;
  * that carry the header have ports, so a later fragment never matches a port rule), {@code vlan}
  * ({@code N} or {@code N-M}: the outer tag's VLAN id, or the one the NIC stripped).
  *
- * <p>Lookup: a rule with a source prefix is indexed in the source {@link PrefixTrie} of its family,
- * else one with a destination prefix in the destination trie, else it is in a short list checked for
- * every packet. Each trie returns its candidates in rule order; candidates are checked field by field
+ * <p>Lookup: a rule with a source prefix is indexed by the source table of its family (an
+ * {@link Ipv4RangeTable}, an IPv6 {@link PrefixTrie}), else one with a destination prefix by the
+ * destination table, else it is in a short list checked for every packet. Each table returns its
+ * candidates in rule order; candidates are checked field by field
  * and the scan stops at the first rule that matches or at an index past the best found so far.
  */
 final class AclFilter implements PacketFilter {
@@ -50,8 +51,9 @@ final class AclFilter implements PacketFilter {
     private static final int HAS_PROTO = 1, HAS_SPORT = 2, HAS_DPORT = 4, HAS_VLAN = 8, HAS_SRC = 16, HAS_DST = 32;
 
     private final int defaultAction;
-    private final PrefixTrie src4, dst4, src6, dst6;
-    private final PrefixTrie direct4; // src4 or dst4 when it is the only IPv4 source: it has a direct table
+    private final Ipv4RangeTable src4, dst4;
+    private final PrefixTrie src6, dst6;
+    private final Ipv4RangeTable direct4; // src4 or dst4 when it is the only IPv4 source: it has a direct table
     // Every rule that can match an IPv4 packet has an IPv4 prefix: the lookups run on the addresses alone.
     private final boolean ipv4ByAddress;
     private static final long MISS_FOUND = (long) PrefixTrie.MISS << 32;
@@ -61,7 +63,7 @@ final class AclFilter implements PacketFilter {
     private final long[] dstLo;
     // A rule whose only condition is the prefix it is indexed by (or none at all) matches every packet
     // its lookup returns it for: its 32-byte row need not be read, and its action comes from a dense
-    // array. When such a rule heads a trie's candidates the trie answers it directly (PrefixTrie.find),
+    // array. When such a rule heads a table's candidates the table answers it directly (PrefixTrie.find),
     // so a blocklist of plain prefixes costs a range search and one action read per packet.
     private final boolean[] pure;
     private final int[] actions;
@@ -84,7 +86,7 @@ final class AclFilter implements PacketFilter {
         dstLo = new long[n];
         pure = new boolean[n];
         actions = new int[n];
-        PrefixTrie.Builder s4 = new PrefixTrie.Builder(32), d4 = new PrefixTrie.Builder(32);
+        Ipv4RangeTable.Builder s4 = new Ipv4RangeTable.Builder(), d4 = new Ipv4RangeTable.Builder();
         PrefixTrie.Builder s6 = new PrefixTrie.Builder(128), d6 = new PrefixTrie.Builder(128);
         int[] rest = new int[n];
         int restCount = 0;
@@ -93,20 +95,20 @@ final class AclFilter implements PacketFilter {
             AclRule.Prefix s = r.src(), d = r.dst();
             fill(i, r);
             if (s.present()) {
-                (s.family() == 4 ? s4 : s6).add(s.hi(), s.lo(), s.length(), i);
+                add(s, s4, s6, i);
             } else if (d.present()) {
-                (d.family() == 4 ? d4 : d6).add(d.hi(), d.lo(), d.length(), i);
+                add(d, d4, d6, i);
             } else {
                 rest[restCount++] = i;
             }
         }
-        PrefixTrie bySrc4 = built(s4), byDst4 = built(d4);
+        Ipv4RangeTable bySrc4 = built(s4), byDst4 = built(d4);
         src6 = built(s6);
         dst6 = built(d6);
         // IPv4 candidates from one trie only (a blocklist, an allowlist): which rule decided does not
         // matter, only its action, so most packets are answered from the trie's direct table.
         int v4Sources = (bySrc4 != null ? 1 : 0) + (byDst4 != null ? 1 : 0) + (restCount > 0 ? 1 : 0);
-        PrefixTrie only4 = v4Sources != 1 ? null : bySrc4 != null ? bySrc4 : byDst4;
+        Ipv4RangeTable only4 = v4Sources != 1 ? null : bySrc4 != null ? bySrc4 : byDst4;
         direct4 = only4 == null ? null : only4.withDirect16(defaultAction); // null past 255 distinct answers
         src4 = direct4 != null && only4 == bySrc4 ? direct4 : bySrc4;
         dst4 = direct4 != null && only4 == byDst4 ? direct4 : byDst4;
@@ -132,8 +134,20 @@ final class AclFilter implements PacketFilter {
         pure[i] = presence == 0 || presence == HAS_SRC || presence == HAS_DST;
     }
 
-    private PrefixTrie built(PrefixTrie.Builder b) {
+    private static void add(AclRule.Prefix p, Ipv4RangeTable.Builder v4, PrefixTrie.Builder v6, int rule) {
+        if (p.family() == 4) {
+            v4.add((int) (p.hi() >>> 32), p.length(), rule);
+        } else {
+            v6.add(p.hi(), p.lo(), p.length(), rule);
+        }
+    }
+
+    private Ipv4RangeTable built(Ipv4RangeTable.Builder b) {
         return b.size() == 0 ? null : b.build(this::decidesAlone, r -> actions[r]);
+    }
+
+    private PrefixTrie built(PrefixTrie.Builder b) {
+        return b.size() == 0 ? null : b.build(this::decidesAlone);
     }
 
     private boolean decidesAlone(int rule) {
@@ -166,12 +180,12 @@ final class AclFilter implements PacketFilter {
                 int src = (int) (pair >>> 32), dst = (int) pair;
                 if (direct4 != null) {
                     int answer = direct4.direct16(direct4 == src4 ? src : dst);
-                    if (answer != PrefixTrie.NOT_DIRECT) {
+                    if (answer != Ipv4RangeTable.NOT_DIRECT) {
                         return act(packet, answer);
                     }
                 }
-                long bySrc = src4 != null ? src4.find4(src) : MISS_FOUND;
-                long byDst = dst4 != null ? dst4.find4(dst) : MISS_FOUND;
+                long bySrc = src4 != null ? src4.find(src) : MISS_FOUND;
+                long byDst = dst4 != null ? dst4.find(dst) : MISS_FOUND;
                 int srcCode = (int) (bySrc >>> 32), dstCode = (int) (byDst >>> 32);
                 if (settled(srcCode) && settled(dstCode)) {
                     int srcRule = srcCode == PrefixTrie.MISS ? NONE : srcCode;
@@ -188,7 +202,7 @@ final class AclFilter implements PacketFilter {
         int best = NONE;
         if (pktFamily == 4 && direct4 != null) { // a tagged frame: its direct answer now
             int answer = direct4.direct16((int) ((direct4 == src4 ? pktSrcHi : pktDstHi) >>> 32));
-            if (answer != PrefixTrie.NOT_DIRECT) {
+            if (answer != Ipv4RangeTable.NOT_DIRECT) {
                 return act(packet, answer);
             }
         }
@@ -228,22 +242,29 @@ final class AclFilter implements PacketFilter {
 
     /** The first rule below {@code best} that {@code trie} finds for the address and that matches, else {@code best}. */
     private int first(PrefixTrie trie, long hi, long lo, int best) {
-        return decide(trie, trie.find(hi, lo), best);
+        int code = trie.find(hi, lo);
+        return isList(code) ? scan(trie.list(code), best) : decide(code, best);
     }
 
     /** {@link #first} for an IPv4 address; a deciding rule's action is kept in {@link #decidedAction}. */
-    private int first4(PrefixTrie trie, int address, int best) {
-        long found = trie.find4(address);
+    private int first4(Ipv4RangeTable table, int address, int best) {
+        long found = table.find(address);
         int code = (int) (found >>> 32);
         if (code >= 0 && code < best && code < PrefixTrie.CHECK) {
             decidedRule = code;
             decidedAction = (int) found;
             return code;
         }
-        return decide(trie, code, best);
+        return decide(table, code, best);
     }
 
-    private int decide(PrefixTrie trie, int code, int best) {
+    /** The first rule below {@code best} that matches among the candidates {@code code} names, else {@code best}. */
+    private int decide(Ipv4RangeTable table, int code, int best) {
+        return isList(code) ? scan(table.list(code), best) : decide(code, best);
+    }
+
+    /** {@link #decide(Ipv4RangeTable, int, int)} for an answer that is not a list. */
+    private int decide(int code, int best) {
         if (code >= PrefixTrie.CHECK) { // one candidate: its row, no list to read
             int rule = code - PrefixTrie.CHECK;
             return rule < best && matches(rule) ? rule : best;
@@ -251,7 +272,12 @@ final class AclFilter implements PacketFilter {
         if (code >= 0) { // the first candidate decides alone: no row, no list to read
             return Math.min(code, best);
         }
-        return code == PrefixTrie.MISS ? best : scan(trie.list(code), best);
+        return best; // no candidate
+    }
+
+    /** Whether a lookup answer names a candidate list. */
+    private static boolean isList(int code) {
+        return code < 0 && code != PrefixTrie.MISS;
     }
 
     /** The verdict of an action: a cpu (&ge; 0), {@link AclRule#DROP} or {@link AclRule#PASS}. */

@@ -43,10 +43,6 @@ final class LibC {
             CAPTURE_ERRNO);
     private static final MethodHandle CLOSE = bind("close",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle STRERROR = bind("strerror",
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle STRERRORNAME_NP = bind("strerrorname_np",
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
     private LibC() {
     }
@@ -86,21 +82,6 @@ final class LibC {
             MemorySegment errno = arena.allocate(CAPTURE);
             int ret = (int) CLOSE.invokeExact(errno, fd);
             return ret < 0 ? -(int) ERRNO.get(errno, 0L) : ret;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
-    /** "Operation not permitted (EPERM)": the C library's text and the symbolic name. */
-    static String describe(int errno) {
-        return cString(STRERROR, errno, "error " + errno) + " ("
-                + cString(STRERRORNAME_NP, errno, "errno " + errno) + ")";
-    }
-
-    private static String cString(MethodHandle function, int errno, String fallback) {
-        try {
-            MemorySegment s = (MemorySegment) function.invokeExact(errno);
-            return s.equals(MemorySegment.NULL) ? fallback : s.reinterpret(256).getString(0);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

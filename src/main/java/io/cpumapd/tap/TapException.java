@@ -1,8 +1,10 @@
 package io.cpumapd.tap;
 
+import io.cpumapd.dpdk.Errno;
+
 /**
  * Creating or configuring a TAP device failed. The message names the operation, the interface
- * and the C library's reason, e.g. {@code TUNSETIFF cpumapd0: Operation not permitted (EPERM)}.
+ * and the reason ({@link Errno#describe}: the C library's text and name), e.g. {@code TUNSETIFF cpumapd0: Operation not permitted (EPERM)}.
  */
 public class TapException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -11,7 +13,7 @@ public class TapException extends RuntimeException {
     private final int errno;
 
     public TapException(String operation, String interfaceName, int errno) {
-        this(operation, interfaceName, errno, LibC.describe(errno));
+        this(operation, interfaceName, errno, Errno.describe(errno));
     }
 
     /** For failures that are not a system call's (a bad name, a bad option): errno is 0. */
