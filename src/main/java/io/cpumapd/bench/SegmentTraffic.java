@@ -29,6 +29,8 @@ public final class SegmentTraffic {
     public static final int TCP_DST_PORT = 5201;   // iperf3's
     public static final int UDP_DST_PORT = 9;      // discard
     public static final int SRC_PORT_BASE = 40000;
+    /** One source port per flow above {@link #SRC_PORT_BASE}. */
+    public static final int MAX_FLOWS = 65536 - SRC_PORT_BASE;
 
     private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
@@ -57,8 +59,8 @@ public final class SegmentTraffic {
      * @param train        consecutive segments of one flow before the next flow's turn (at least 1)
      */
     public SegmentTraffic(Kind kind, int flows, int payloadBytes, boolean timestamps, boolean ipv6, int train) {
-        if (flows < 1 || flows > 65536 - SRC_PORT_BASE) {
-            throw new IllegalArgumentException("flows must be 1.." + (65536 - SRC_PORT_BASE) + ": " + flows);
+        if (flows < 1 || flows > MAX_FLOWS) {
+            throw new IllegalArgumentException("flows must be 1.." + MAX_FLOWS + ": " + flows);
         }
         if (train < 1) {
             throw new IllegalArgumentException("train must be at least 1: " + train);

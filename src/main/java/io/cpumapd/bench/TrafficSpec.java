@@ -26,6 +26,9 @@ public record TrafficSpec(String kind, int flows, int payloadBytes, boolean time
         if (kind.equals(SMALL_UDP) && (timestamps || ipv6 || payloadBytes != 0)) {
             throw new IllegalArgumentException("--timestamps, --ipv6 and --payload apply to tcp and udp traffic");
         }
+        if (flows < 1 || flows > SegmentTraffic.MAX_FLOWS) {
+            throw new IllegalArgumentException("--flows must be 1.." + SegmentTraffic.MAX_FLOWS + ": " + flows);
+        }
         if (timestamps && !kind.equals(TCP)) {
             throw new IllegalArgumentException("--timestamps is a TCP option: use it with --traffic tcp");
         }

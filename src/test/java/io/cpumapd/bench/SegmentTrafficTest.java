@@ -191,6 +191,8 @@ class SegmentTrafficTest {
         assertThatThrownBy(() -> new SegmentTraffic(SegmentTraffic.Kind.TCP, 1, 0, false, false, 0))
                 .hasMessageContaining("train");
         assertThatThrownBy(() -> new TrafficSpec("bulk", 1, 0, false, false, 1)).hasMessageContaining("small-udp");
+        assertThatThrownBy(() -> new TrafficSpec(TrafficSpec.SMALL_UDP, 100_000, 0, false, false, 1))
+                .hasMessageContaining("--flows");
         assertThatThrownBy(() -> new TrafficSpec(TrafficSpec.UDP, 1, 0, true, false, 1))
                 .hasMessageContaining("--timestamps");
     }
