@@ -40,9 +40,10 @@ struct cpm_bench_pipeline_config {
 	int32_t tap_fds[CPM_BP_MAX_TARGETS]; /* TAP queue fd of consumer i (pass) */
 };
 
-/* Stats words: CPM_BP_RX_WORDS for RX, then CPM_BP_TARGET_WORDS per target. */
+/* Stats words: CPM_BP_RX_WORDS for RX (RX_PASS: l4-hash PASSed a frame too short for L2; freed), then
+ * CPM_BP_TARGET_WORDS per target. */
 enum {
-	CPM_BP_RX = 0, CPM_BP_REDIRECT, CPM_BP_REDIRECT_ERR, CPM_BP_RX_DROP, CPM_BP_RX_WORDS
+	CPM_BP_RX = 0, CPM_BP_REDIRECT, CPM_BP_REDIRECT_ERR, CPM_BP_RX_DROP, CPM_BP_RX_PASS, CPM_BP_RX_WORDS
 };
 enum {
 	CPM_BP_ENQ = 0, CPM_BP_ENQ_DROPS, CPM_BP_BULKS, CPM_BP_PROCESSED, CPM_BP_DROPS, CPM_BP_SCHED,
@@ -62,6 +63,8 @@ int cpm_bench_pipeline_stats(uint64_t *out, unsigned int n);
 void cpm_bench_pipeline_record(int on);
 /* Adds every consumer's latency buckets into out[CPM_BP_HIST_BUCKETS]; *max_ns set. Call after stop. */
 int cpm_bench_pipeline_latency(uint64_t *out, unsigned int n, uint64_t *max_ns);
+/* CPU time the RX thread has used so far (ns), read from another thread; -1 when not running. */
+int64_t cpm_bench_pipeline_rx_cpu_ns(void);
 /* Stops RX (it flushes), lets consumers drain their rings, joins, frees the rings. */
 int cpm_bench_pipeline_stop(void);
 

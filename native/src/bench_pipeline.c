@@ -17,6 +17,7 @@
 #include <rte_pause.h>
 #include <rte_ring.h>
 
+#include "cpm_bench_headers.h"
 #include "cpm_bench_pipeline.h"
 
 #define RX_BURST 32
@@ -32,7 +33,6 @@
 #define BACKOFF_YIELDS 10
 #define BACKOFF_MIN_PARK_NS 1000
 #define BACKOFF_MAX_PARK_NS 1000000
-#define HASH_SEED 15485863u
 
 /* Single-writer counters: relaxed stores by the owner, relaxed loads by the stats reader. */
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -50,6 +50,9 @@ struct rx_state {
 	uint64_t enq_drops[CPM_BP_MAX_TARGETS];
 	uint64_t bulks[CPM_BP_MAX_TARGETS];
 	struct bulk_queue q[CPM_BP_MAX_TARGETS];
+	/* The program's parse result lives here as the Java filter's Headers lives in the filter object:
+	 * readable after the program, so the compiler keeps every store of the parse, as the JIT must. */
+	struct cpm_headers headers;
 	int started;
 } __rte_cache_aligned;
 
@@ -74,6 +77,7 @@ static struct {
 	struct cpm_bench_pipeline_config cfg;
 	struct rx_state rx;
 	struct consumer cons[CPM_BP_MAX_TARGETS];
+	struct consumer *entries[CPM_BP_MAX_TARGETS]; /* the map: target -> entry, NULL when empty */
 	pthread_t rx_thread;
 	int rx_joinable;
 	int rx_running;
@@ -139,32 +143,19 @@ static inline uint8_t *meta(struct rte_mbuf *m)
 	return (uint8_t *)m + sizeof(struct rte_mbuf);
 }
 
-/* io.cpumapd.bench.BenchPrograms.l4Hash, bit for bit. */
-static inline uint32_t l4_hash(uint32_t saddr, uint32_t daddr, uint32_t protocol)
+/*
+ * The program of the RX core, as the Java RX worker runs its filter: the packet's data pointer and
+ * length read into a context first (Packet.wrapReceived), then no-touch (target 0) or l4-hash
+ * (the Java Headers parse and FlowHash.symmetricPair, cpm_bench_headers.h). -1 is PASS.
+ */
+static inline int pick_target(struct rte_mbuf *m, struct cpm_headers *h)
 {
-	uint32_t h = (saddr + daddr) ^ (HASH_SEED + protocol);
-
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
-}
-
-static inline unsigned int pick_target(struct rte_mbuf *m)
-{
-	const uint8_t *d;
-	uint32_t saddr, daddr;
+	const uint8_t *data = rte_pktmbuf_mtod(m, const uint8_t *);
+	int32_t len = m->data_len;
 
 	if (bp.cfg.mode == CPM_BP_NO_TOUCH)
 		return 0;
-	d = rte_pktmbuf_mtod(m, const uint8_t *);
-	if (m->data_len < 34 || d[12] != 0x08 || d[13] != 0x00)
-		return 0;
-	memcpy(&saddr, d + 26, 4);
-	memcpy(&daddr, d + 30, 4);
-	return l4_hash(rte_be_to_cpu_32(saddr), rte_be_to_cpu_32(daddr), d[23]) % (uint32_t)bp.cfg.nb_targets;
+	return cpm_l4_hash_target(h, data, len, (uint32_t)bp.cfg.nb_targets);
 }
 
 static inline void push(struct rx_state *rx, unsigned int t)
@@ -188,6 +179,7 @@ static void *rx_main(void *arg)
 {
 	struct rx_state *rx = &bp.rx;
 	struct rte_mbuf *pkts[RX_BURST];
+	struct rte_mbuf *dropped[RX_BURST];
 	uint16_t port = (uint16_t)bp.cfg.port, queue = (uint16_t)bp.cfg.rx_queue;
 	unsigned int targets = (unsigned int)bp.cfg.nb_targets;
 	struct backoff b;
@@ -202,7 +194,7 @@ static void *rx_main(void *arg)
 	backoff_reset(&b);
 	while (LOAD(bp.rx_running)) {
 		uint16_t n = rte_eth_rx_burst(port, queue, pkts, RX_BURST);
-		unsigned int i, t;
+		unsigned int i, t, redirected = 0, errors = 0, passed = 0, drops = 0;
 
 		if (n > 0) {
 			uint64_t now = now_ns();
@@ -211,22 +203,44 @@ static void *rx_main(void *arg)
 				struct rte_mbuf *m = pkts[i];
 				uint8_t *md = meta(m);
 				struct bulk_queue *q;
+				int target = pick_target(m, &rx->headers);
 
 				/* the same metadata the Java RX worker writes: no mark, queue, burst time */
 				*(uint64_t *)(md + META_MARK) = 0;
 				*(uint16_t *)(md + META_QUEUE) = queue;
 				*(uint64_t *)(md + META_TIMESTAMP) = now;
-				t = pick_target(m);
+				if (target < 0) {
+					/* PASS: the bench's local delivery without a kernel frees and counts */
+					dropped[drops++] = m;
+					passed++;
+					continue;
+				}
+				t = (unsigned int)target;
+				/* bpf_redirect_map looks the entry up per packet, as the Java Redirector does */
+				if (__atomic_load_n(&bp.entries[t], __ATOMIC_ACQUIRE) == NULL) {
+					dropped[drops++] = m;
+					errors++;
+					continue;
+				}
 				q = &rx->q[t];
 				q->pkts[q->count++] = m;
+				redirected++;
 				if (q->count == BULK_SIZE)
 					push(rx, t);
 			}
+			/* per-poll publication of per-packet counts, as the Java worker's pending[] */
 			ADD(rx->c[CPM_BP_RX], n);
-			ADD(rx->c[CPM_BP_REDIRECT], n);
+			if (redirected)
+				ADD(rx->c[CPM_BP_REDIRECT], redirected);
+			if (errors) /* ABORTED: counted as redirect errors, not as drops (JavaRedirectCpu) */
+				ADD(rx->c[CPM_BP_REDIRECT_ERR], errors);
+			if (passed)
+				ADD(rx->c[CPM_BP_RX_PASS], passed);
 		}
 		for (t = 0; t < targets; t++) /* xdp_do_flush: nothing waits across polls */
 			push(rx, t);
+		if (drops)
+			rte_pktmbuf_free_bulk(dropped, drops);
 		idle(&b, n, NULL);
 	}
 	rte_thread_unregister();
@@ -397,6 +411,7 @@ int cpm_bench_pipeline_start(const struct cpm_bench_pipeline_config *config)
 		ret = wait_started(&c->started);
 		if (ret != 0)
 			goto fail;
+		__atomic_store_n(&bp.entries[i], c, __ATOMIC_RELEASE);
 	}
 	ret = -pthread_create(&bp.rx_thread, NULL, rx_main, NULL);
 	if (ret != 0)
@@ -458,6 +473,16 @@ int cpm_bench_pipeline_latency(uint64_t *out, unsigned int n, uint64_t *max_ns)
 			*max_ns = bp.cons[t].hist_max;
 	}
 	return 0;
+}
+
+int64_t cpm_bench_pipeline_rx_cpu_ns(void)
+{
+	clockid_t cid;
+	struct timespec ts;
+
+	if (!bp.rx_joinable || pthread_getcpuclockid(bp.rx_thread, &cid) != 0 || clock_gettime(cid, &ts) != 0)
+		return -1;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 int cpm_bench_pipeline_stop(void)

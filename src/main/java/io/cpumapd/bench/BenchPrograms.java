@@ -11,8 +11,9 @@ import java.util.Map;
  * The program modes of {@code xdp-bench redirect-cpu -p} as the benchmark runs them: the Java side
  * runs the daemon's own filters ({@link Filters}), any built-in name; the C reference
  * ({@code native/src/bench_pipeline.c}) has twins of {@code no-touch} and {@code l4-hash} only.
- * The C {@code l4-hash} hashes the IPv4 address pair of untagged frames; the Java one parses VLAN
- * tags and IPv6 as well, so on mixed traffic Java does more work per packet than its twin.
+ * The C {@code l4-hash} ({@code native/include/cpm_bench_headers.h}) parses what {@code Headers}
+ * parses and hashes as {@code FlowHash.symmetricPair}: equal work, the same target for every frame
+ * ({@code L4HashTwinTest}).
  */
 public final class BenchPrograms {
     public static final String NO_TOUCH = "no-touch";

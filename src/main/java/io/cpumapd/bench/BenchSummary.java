@@ -36,6 +36,8 @@ public final class BenchSummary {
             m.put("enqueueMpps", median(rounds, impl, RoundResult::enqueuePps) / 1e6);
             m.put("consumerMpps", median(rounds, impl, RoundResult::consumerPps) / 1e6);
             m.put("errDropMpps", median(rounds, impl, RoundResult::errDropPps) / 1e6);
+            m.put("rxPerCpuMpps", median(rounds, impl, RoundResult::rxPerCpuPps) / 1e6);
+            m.put("rxCpuShare", median(rounds, impl, RoundResult::rxCpuShare));
             if (impl.equals("java")) {
                 m.put("rxBytesPerPacket", median(rounds, impl, RoundResult::rxBytesPerPacket));
                 m.put("consumerBytesPerPacket", median(rounds, impl, RoundResult::consumerBytesPerPacket));
@@ -47,6 +49,7 @@ public final class BenchSummary {
         if (impls.contains("java") && impls.contains("c")) {
             Map<String, Object> ratio = new LinkedHashMap<>();
             ratio.put("rx", ratio(rounds, RoundResult::rxPps));
+            ratio.put("rxPerCpu", ratio(rounds, RoundResult::rxPerCpuPps));
             ratio.put("enqueue", ratio(rounds, RoundResult::enqueuePps));
             ratio.put("consumer", ratio(rounds, RoundResult::consumerPps));
             s.put("javaOverC", ratio);
@@ -59,13 +62,15 @@ public final class BenchSummary {
     }
 
     public static void print(PrintWriter out, List<RoundResult> rounds, List<String> impls) {
-        out.printf(Locale.ROOT, "%nround  impl   %10s %10s %10s %12s %10s %10s %8s %8s%n", "rx Mpps", "enq Mpps",
-                "cons Mpps", "errdrop Mpps", "B/pkt rx", "B/pkt cons", "GCs", "leaked");
+        out.printf(Locale.ROOT, "%nround  impl   %10s %10s %10s %12s %10s %10s %8s %8s %7s %13s%n", "rx Mpps",
+                "enq Mpps", "cons Mpps", "errdrop Mpps", "B/pkt rx", "B/pkt cons", "GCs", "leaked", "rx CPU",
+                "rx Mpps/CPU");
         for (RoundResult r : rounds) {
-            out.printf(Locale.ROOT, "%5d  %-5s  %10.3f %10.3f %10.3f %12.3f %10s %10s %8s %8d%n", r.round(), r.impl(),
-                    r.rxPps() / 1e6, r.enqueuePps() / 1e6, r.consumerPps() / 1e6, r.errDropPps() / 1e6,
-                    bytes(r.rxBytesPerPacket()), bytes(r.consumerBytesPerPacket()),
-                    r.gcCount() < 0 ? "-" : Long.toString(r.gcCount()), r.leakedMbufs());
+            out.printf(Locale.ROOT, "%5d  %-5s  %10.3f %10.3f %10.3f %12.3f %10s %10s %8s %8d %6.0f%% %13.3f%n",
+                    r.round(), r.impl(), r.rxPps() / 1e6, r.enqueuePps() / 1e6, r.consumerPps() / 1e6,
+                    r.errDropPps() / 1e6, bytes(r.rxBytesPerPacket()), bytes(r.consumerBytesPerPacket()),
+                    r.gcCount() < 0 ? "-" : Long.toString(r.gcCount()), r.leakedMbufs(), 100 * r.rxCpuShare(),
+                    r.rxPerCpuPps() / 1e6);
             if (r.latency() != null) {
                 RoundResult.Latency l = r.latency();
                 out.printf(Locale.ROOT, "       latency at %,d pps offered: %,d samples  p50 %.1f us  p99 %.1f us"
@@ -75,14 +80,17 @@ public final class BenchSummary {
         }
         out.printf(Locale.ROOT, "%nmedian over rounds:%n");
         for (String impl : impls) {
-            out.printf(Locale.ROOT, "  %-5s rx %8.3f Mpps   enqueue %8.3f Mpps   consumer %8.3f Mpps%n", impl,
-                    median(rounds, impl, RoundResult::rxPps) / 1e6, median(rounds, impl, RoundResult::enqueuePps) / 1e6,
-                    median(rounds, impl, RoundResult::consumerPps) / 1e6);
+            out.printf(Locale.ROOT, "  %-5s rx %8.3f Mpps   enqueue %8.3f Mpps   consumer %8.3f Mpps   rx per CPU-second"
+                            + " %8.3f Mpps%n", impl, median(rounds, impl, RoundResult::rxPps) / 1e6,
+                    median(rounds, impl, RoundResult::enqueuePps) / 1e6,
+                    median(rounds, impl, RoundResult::consumerPps) / 1e6,
+                    median(rounds, impl, RoundResult::rxPerCpuPps) / 1e6);
         }
         if (impls.contains("java") && impls.contains("c")) {
-            out.printf(Locale.ROOT, "  java/C rx %6.1f %%   enqueue %6.1f %%   consumer %6.1f %%%n",
-                    100 * ratio(rounds, RoundResult::rxPps), 100 * ratio(rounds, RoundResult::enqueuePps),
-                    100 * ratio(rounds, RoundResult::consumerPps));
+            out.printf(Locale.ROOT, "  java/C rx %6.1f %%   enqueue %6.1f %%   consumer %6.1f %%   rx per CPU-second"
+                            + " %6.1f %%%n", 100 * ratio(rounds, RoundResult::rxPps),
+                    100 * ratio(rounds, RoundResult::enqueuePps), 100 * ratio(rounds, RoundResult::consumerPps),
+                    100 * ratio(rounds, RoundResult::rxPerCpuPps));
         }
         out.flush();
     }

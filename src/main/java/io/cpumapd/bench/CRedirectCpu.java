@@ -27,13 +27,15 @@ public final class CRedirectCpu implements RedirectCpuRun {
     private static final MethodHandle LATENCY = Native.downcall("cpm_bench_pipeline_latency",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
                     ValueLayout.ADDRESS));
+    private static final MethodHandle RX_CPU = Native.downcall("cpm_bench_pipeline_rx_cpu_ns",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG));
     private static final MethodHandle STOP = Native.downcall("cpm_bench_pipeline_stop",
             FunctionDescriptor.of(ValueLayout.JAVA_INT));
 
     /** struct cpm_bench_pipeline_config: 12 int32 fields, then cpus[64] and tap_fds[64]. */
     private static final int MAX_TARGETS = 64;
     private static final int FIELDS = 12;
-    private static final int RX_WORDS = 4;
+    private static final int RX_WORDS = 5;
     private static final int TARGET_WORDS = 10;
 
     private final RedirectCpuConfig config;
@@ -168,6 +170,15 @@ public final class CRedirectCpu implements RedirectCpuRun {
     @Override
     public long[] hotThreadIds() {
         return new long[0];
+    }
+
+    @Override
+    public long rxCpuNs() {
+        try {
+            return (long) RX_CPU.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
     }
 
     @Override

@@ -16,6 +16,11 @@ public final class HotThreads {
         return THREADS.getThreadAllocatedBytes(threadIds);
     }
 
+    /** CPU time of one thread in ns (-1 when it is gone). */
+    public static long cpuTimeNs(long threadId) {
+        return THREADS.getThreadCpuTime(threadId);
+    }
+
     public static long gcCount() {
         long n = 0;
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {

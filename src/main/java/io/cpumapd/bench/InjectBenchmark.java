@@ -34,19 +34,43 @@ public final class InjectBenchmark {
     public record Rate(double pps, long errors) {
     }
 
+    /** Frames of bulk traffic the Java injector cycles through: each flow in sequence but at the wrap. */
+    public static final int TRAFFIC_CYCLE = 1024;
+
     private final TapDevice tap;
     private final int batch;
+    private final TrafficSpec traffic;
 
     public InjectBenchmark(TapDevice tap, int batch) {
-        this.tap = tap;
-        this.batch = batch;
+        this(tap, batch, TrafficSpec.smallUdp());
     }
 
-    /** (a) cpumapd's injector: add {@code batch} frames, flush with one downcall. */
+    /** With bulk traffic ({@link TrafficSpec#segmented()}) the Java injector writes its segments in turn. */
+    public InjectBenchmark(TapDevice tap, int batch, TrafficSpec traffic) {
+        this.tap = tap;
+        this.batch = batch;
+        this.traffic = traffic;
+    }
+
+    /**
+     * (a) cpumapd's injector: add {@code batch} frames, flush with one downcall. With bulk traffic,
+     * {@link #TRAFFIC_CYCLE} frames of it in turn (all of {@code frame}'s length) instead of {@code frame}.
+     */
     public Rate java(byte[] frame, long durationNs) {
         try (Arena arena = Arena.ofConfined(); TapInjector injector = new TapInjector(tap, 0, batch)) {
-            MemorySegment f = arena.allocateFrom(ValueLayout.JAVA_BYTE, frame);
-            long address = f.address();
+            SegmentTraffic source = traffic.create();
+            int count = source == null ? 1 : TRAFFIC_CYCLE;
+            long stride = (frame.length + 63) & ~63L;
+            MemorySegment f = arena.allocate(stride * count, 64);
+            for (int k = 0; k < count; k++) {
+                if (source == null) {
+                    MemorySegment.copy(frame, 0, f, ValueLayout.JAVA_BYTE, 0, frame.length);
+                } else if (source.writeNext(f, k * stride) != frame.length) {
+                    throw new IllegalArgumentException("bulk traffic frames are " + source.frameBytes() + " bytes");
+                }
+            }
+            long base = f.address();
+            int next = 0;
             int length = frame.length;
             long sent = 0;
             long start = System.nanoTime();
@@ -54,7 +78,8 @@ public final class InjectBenchmark {
             while (now - start < durationNs) {
                 for (int r = 0; r < 8; r++) {
                     for (int i = 0; i < batch; i++) {
-                        injector.add(address, length);
+                        injector.add(base + next * stride, length);
+                        next = next + 1 == count ? 0 : next + 1;
                     }
                     sent += injector.flush();
                 }

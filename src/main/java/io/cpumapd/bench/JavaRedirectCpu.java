@@ -128,6 +128,12 @@ public final class JavaRedirectCpu implements RedirectCpuRun {
     }
 
     @Override
+    public long rxCpuNs() {
+        long[] ids = hotThreadIds();
+        return ids.length == 0 ? -1 : HotThreads.cpuTimeNs(ids[0]);
+    }
+
+    @Override
     public void recordLatency(boolean on) {
         for (LatencyProgram lp : latencyPrograms) {
             lp.record(on);

@@ -89,8 +89,8 @@ public final class PerformanceReport {
         }
         md.append("## Throughput: Java vs C, per program mode and remote action\n\n");
         md.append("| mode | remote action | Java RX Mpps | C RX Mpps | Java enqueue Mpps | C enqueue Mpps | "
-                + "Java consumer Mpps | C consumer Mpps | consumer Java/C | RX Java/C |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "Java consumer Mpps | C consumer Mpps | consumer Java/C | RX Java/C | RX per CPU-second Java/C |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         List<double[]> bars = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         for (String mode : MODES) {
@@ -102,11 +102,14 @@ public final class PerformanceReport {
                 JsonNode j = r.path("summary").path("java");
                 JsonNode c = r.path("summary").path("c");
                 JsonNode ratio = r.path("summary").path("javaOverC");
+                // Results from before the RX CPU time was recorded have no per-CPU ratio.
+                String perCpu = ratio.has("rxPerCpu")
+                        ? String.format(Locale.ROOT, "%.0f %%", 100 * ratio.path("rxPerCpu").asDouble()) : "-";
                 md.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f %% | "
-                                + "%.0f %% |\n", mode, action, j.path("rxMpps").asDouble(), c.path("rxMpps").asDouble(),
+                                + "%.0f %% | %s |\n", mode, action, j.path("rxMpps").asDouble(), c.path("rxMpps").asDouble(),
                         j.path("enqueueMpps").asDouble(), c.path("enqueueMpps").asDouble(),
                         j.path("consumerMpps").asDouble(), c.path("consumerMpps").asDouble(),
-                        100 * ratio.path("consumer").asDouble(), 100 * ratio.path("rx").asDouble()));
+                        100 * ratio.path("consumer").asDouble(), 100 * ratio.path("rx").asDouble(), perCpu));
                 bars.add(new double[] {j.path("consumerMpps").asDouble(), c.path("consumerMpps").asDouble(),
                         j.path("rxMpps").asDouble(), c.path("rxMpps").asDouble()});
                 labels.add(mode + " / " + action);

@@ -13,7 +13,6 @@ import java.util.Locale;
  */
 public final class RedirectCpuBenchmark {
     public static final int FRAME_BYTES = 60;
-    private static final int FLOWS = 64;
 
     /** Builds a running pipeline of {@code impl} on {@code device}. */
     public interface Starter {
@@ -24,7 +23,7 @@ public final class RedirectCpuBenchmark {
     private final RedirectCpuConfig config;
     private final Starter starter;
     private final PrintWriter out; // null: quiet (JSON mode)
-    private final byte[][] frames = BenchFrames.udp(FLOWS, FRAME_BYTES);
+    private final byte[][] frames;
     private int devices;
 
     public RedirectCpuBenchmark(Eal eal, RedirectCpuConfig config, Starter starter, PrintWriter out) {
@@ -32,6 +31,8 @@ public final class RedirectCpuBenchmark {
         this.config = config;
         this.starter = starter;
         this.out = out;
+        // Bulk traffic is written by the feeder as it sends; the pool is prefilled with small frames either way.
+        this.frames = BenchFrames.udp(config.traffic().segmented() ? 64 : config.traffic().flows(), FRAME_BYTES);
     }
 
     /** Every round of every implementation, in the order run. */
@@ -79,7 +80,8 @@ public final class RedirectCpuBenchmark {
         RedirectCpuRun run = starter.start(impl, device, "bench" + impl + devices, prefill);
         try {
             if (ring) {
-                feeder = new RingFeeder(run.port(), run.pool(), FRAME_BYTES, config.latencyPps());
+                feeder = new RingFeeder(run.port(), run.pool(), FRAME_BYTES, config.latencyPps(),
+                        config.traffic().create());
             }
             sleep(config.warmupSeconds());
             long[] threads = run.hotThreadIds();
@@ -87,6 +89,7 @@ public final class RedirectCpuBenchmark {
             long gc0 = HotThreads.gcCount();
             long gcMs0 = HotThreads.gcTimeMs();
             run.recordLatency(true);
+            long cpu0 = run.rxCpuNs();
             StageSnapshot first = run.snapshot();
             StageSnapshot prev = first;
             long endNs = first.timeNs() + (long) (config.durationSeconds() * 1e9);
@@ -99,6 +102,7 @@ public final class RedirectCpuBenchmark {
             }
             run.recordLatency(false);
             StageSnapshot last = prev;
+            long rxCpuNs = cpu0 < 0 ? -1 : run.rxCpuNs() - cpu0;
             long[] alloc1 = threads.length == 0 ? new long[0] : HotThreads.allocatedBytes(threads);
             long gcCount = HotThreads.gcCount() - gc0;
             long gcMs = HotThreads.gcTimeMs() - gcMs0;
@@ -109,7 +113,7 @@ public final class RedirectCpuBenchmark {
                 sleep(0.2);
             }
             run.close();
-            return result(impl, round, first, last, alloc0, alloc1, gcCount, gcMs, run);
+            return result(impl, round, first, last, alloc0, alloc1, gcCount, gcMs, rxCpuNs, run);
         } finally {
             if (feeder != null) {
                 feeder.close();
@@ -119,7 +123,7 @@ public final class RedirectCpuBenchmark {
     }
 
     private RoundResult result(String impl, int round, StageSnapshot a, StageSnapshot b, long[] alloc0,
-            long[] alloc1, long gcCount, long gcMs, RedirectCpuRun run) {
+            long[] alloc1, long gcCount, long gcMs, long rxCpuNs, RedirectCpuRun run) {
         double s = (b.timeNs() - a.timeNs()) / 1e9;
         long rx = b.rx() - a.rx();
         long processed = b.processedTotal() - a.processedTotal();
@@ -143,7 +147,8 @@ public final class RedirectCpuBenchmark {
                 rxBytes < 0 || rx == 0 ? -1 : rxBytes / (double) rx,
                 consumerBytes < 0 || processed == 0 ? -1 : consumerBytes / (double) processed,
                 alloc0.length == 0 ? -1 : gcCount, alloc0.length == 0 ? -1 : gcMs,
-                h == null ? null : RoundResult.Latency.of(config.latencyPps(), h), run.leaked());
+                h == null ? null : RoundResult.Latency.of(config.latencyPps(), h), run.leaked(),
+                rxCpuNs < 0 ? -1 : rxCpuNs / 1e9 / s, rxCpuNs <= 0 ? -1 : rx / (rxCpuNs / 1e9));
     }
 
     private void printInterval(String impl, int round, StageSnapshot a, StageSnapshot b) {

@@ -9,10 +9,12 @@ import java.util.List;
  * @param remoteAction drop, pass or redirect (second stage at the consumer)
  * @param cpus         cpumap keys = consumer cores, in {@code -c} order
  * @param latencyPps   0: throughput; otherwise the ring source is paced at this rate and latency is recorded
+ * @param traffic      what the source sends (tcp and udp bulk traffic: ring source only)
  */
 public record RedirectCpuConfig(String source, String pcapFile, String mode, String remoteAction, int[] cpus,
         int rxCore, int qsize, int batch, String idle, double warmupSeconds, double durationSeconds,
-        double intervalSeconds, int rounds, List<String> impls, boolean extended, long latencyPps) {
+        double intervalSeconds, int rounds, List<String> impls, boolean extended, long latencyPps,
+        TrafficSpec traffic) {
     public static final String DROP = "drop";
     public static final String PASS = "pass";
     public static final String REDIRECT = "redirect";

@@ -17,6 +17,12 @@ public interface RedirectCpuRun extends AutoCloseable {
     /** Thread ids of the RX worker and the consumers, for allocation counting (empty for C). */
     long[] hotThreadIds();
 
+    /**
+     * CPU time the RX thread has used so far, in ns: on a shared machine the thread gets a varying share
+     * of its core, and RX packets per RX CPU second stays comparable where the wall-clock rate does not.
+     */
+    long rxCpuNs();
+
     /** Records latency from now on (latency mode only). */
     void recordLatency(boolean on);
 

@@ -4,6 +4,7 @@ import io.cpumapd.dpdk.Eal;
 import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Mbuf;
 import io.cpumapd.dpdk.Mempool;
+import io.cpumapd.dpdk.Native;
 import io.cpumapd.dpdk.Port;
 import java.lang.foreign.Arena;
 import java.util.concurrent.locks.LockSupport;
@@ -13,25 +14,38 @@ import java.util.concurrent.locks.LockSupport;
  * {@code net_ring} port, whose RX queue 0 is the same rte_ring, so the RX worker receives them.
  * The frames were written into every mbuf of the pool beforehand ({@link BenchFrames#prefill}), so
  * feeding is alloc + set length + tx_burst: the producer costs little next to the pipeline.
- * With a rate it paces itself (latency mode): a burst goes out when its time has come.
+ * With a rate it paces itself (latency mode): a burst goes out when its time has come. With a
+ * {@link SegmentTraffic} it writes every frame into its mbuf as it sends it instead, so that each
+ * flow's segments arrive in sequence (a copy of the frame per packet: the feeder's own cost grows).
  */
 public final class RingFeeder implements AutoCloseable {
     private final Port port;
     private final Mempool pool;
     private final int frameBytes;
     private final long ratePps;
+    private final SegmentTraffic traffic;
     private final int burst;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long sent;
     private volatile long refused;
 
-    /** @param ratePps 0: as fast as the ring takes them */
-    public RingFeeder(Port port, Mempool pool, int frameBytes, long ratePps) {
+    /**
+     * @param ratePps 0: as fast as the ring takes them
+     * @param traffic null: the prefilled frames of {@code frameBytes}; else frames written by it
+     */
+    public RingFeeder(Port port, Mempool pool, int frameBytes, long ratePps, SegmentTraffic traffic) {
+        // Both pipelines of the benchmark make their pools with the default data room.
+        int room = Mempool.DEFAULT_DATA_ROOM - Mbuf.HEADROOM;
+        if (traffic != null && traffic.frameBytes() > room) {
+            throw new IllegalArgumentException(traffic.frameBytes() + "-byte frames do not fit the benchmark's "
+                    + room + "-byte mbufs: use a smaller --payload");
+        }
         this.port = port;
         this.pool = pool;
         this.frameBytes = frameBytes;
         this.ratePps = ratePps;
+        this.traffic = traffic;
         this.burst = ratePps == 0 ? 32 : (int) Math.max(1, Math.min(32, ratePps / 1_000_000));
         this.thread = new Thread(this::run, "bench-feeder");
         thread.setDaemon(true);
@@ -66,7 +80,12 @@ public final class RingFeeder implements AutoCloseable {
                     continue;
                 }
                 for (int i = 0; i < burst; i++) {
-                    Mbuf.setLength(pkts.get(i), frameBytes);
+                    long m = pkts.get(i);
+                    if (traffic == null) {
+                        Mbuf.setLength(m, frameBytes);
+                    } else {
+                        Mbuf.setLength(m, traffic.writeNext(Native.ALL, Mbuf.dataAddress(m)));
+                    }
                 }
                 int n = port.txBurst(0, pkts, 0, burst);
                 if (n < burst) {

@@ -2,12 +2,15 @@ package io.cpumapd.bench;
 
 /**
  * One measured round of one implementation: rates over the measured window (after warm-up), in
- * packets per second; allocation and GC over the same window (Java only, -1 for C).
+ * packets per second; allocation and GC over the same window (Java only, -1 for C). {@code rxCpuShare}
+ * is the RX thread's CPU time over the window's wall time (below 1: other processes took its core),
+ * {@code rxPerCpuPps} the RX packets per second of RX thread CPU time (-1 when unknown).
  */
 public record RoundResult(String impl, int round, double seconds, double rxPps, double redirectPps,
         double enqueuePps, double consumerPps, double errDropPps, double enqueueDropPps, double schedPerSec,
         double bulkAvg, long rxAllocatedBytes, long consumerAllocatedBytes, double rxBytesPerPacket,
-        double consumerBytesPerPacket, long gcCount, long gcTimeMs, Latency latency, int leakedMbufs) {
+        double consumerBytesPerPacket, long gcCount, long gcTimeMs, Latency latency, int leakedMbufs,
+        double rxCpuShare, double rxPerCpuPps) {
 
     /** Nanoseconds from the RX stamp (once per burst) to the consumer's second-stage program. */
     public record Latency(long offeredPps, long samples, long p50Ns, long p99Ns, long p999Ns, long maxNs) {

@@ -2,6 +2,8 @@ package io.cpumapd.cli;
 
 import io.cpumapd.bench.BenchFrames;
 import io.cpumapd.bench.InjectBenchmark;
+import io.cpumapd.bench.SegmentTraffic;
+import io.cpumapd.bench.TrafficSpec;
 import io.cpumapd.bench.Machine;
 import io.cpumapd.config.Cpus;
 import io.cpumapd.dpdk.Eal;
@@ -58,9 +60,18 @@ public final class BenchInjectCommand implements Callable<Integer> {
     @Mixin
     BenchJsonOptions output;
 
+    @Mixin
+    BenchTrafficOptions traffic;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter progress = output.progress(spec);
+        TrafficSpec trafficSpec = traffic.spec(spec);
+        SegmentTraffic bulk = trafficSpec.create();
+        if (bulk != null) {
+            // Bulk traffic has one frame size; the C loops and net_tap send its first frame over and over.
+            sizes = List.of(bulk.frameBytes());
+        }
         int cpu = core >= 0 ? core : Cpus.online().length() - 1;
         long pid = ProcessHandle.current().pid();
         String dpdkTap = "cpmtap" + pid % 1_000_000;
@@ -83,9 +94,13 @@ public final class BenchInjectCommand implements Callable<Integer> {
                 progress.printf("machine: %s, %s CPUs, kernel %s, %s, DPDK %s%n", machine.get("cpu"),
                         machine.get("onlineCpus"), machine.get("kernel"), machine.get("jdk"), machine.get("dpdk"));
                 progress.flush();
-                InjectBenchmark bench = new InjectBenchmark(tap, batch);
+                InjectBenchmark bench = new InjectBenchmark(tap, batch, trafficSpec);
+                if (bulk != null) {
+                    progress.printf("traffic: %s; the Java injector cycles through %d of its frames, the C loops "
+                            + "and net_tap repeat the first%n", bulk, InjectBenchmark.TRAFFIC_CYCLE);
+                }
                 for (int size : sizes) {
-                    byte[] frame = BenchFrames.udp(1, size)[0];
+                    byte[] frame = bulk != null ? trafficSpec.create().next() : BenchFrames.udp(1, size)[0];
                     double[][] pps = new double[METHODS.length][rounds];
                     long[] errors = new long[METHODS.length];
                     long rx0 = rxPackets(tap.name()) + rxPackets(dpdkTap);

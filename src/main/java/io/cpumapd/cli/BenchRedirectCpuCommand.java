@@ -8,6 +8,7 @@ import io.cpumapd.bench.Machine;
 import io.cpumapd.bench.RedirectCpuBenchmark;
 import io.cpumapd.bench.RedirectCpuConfig;
 import io.cpumapd.bench.RoundResult;
+import io.cpumapd.bench.TrafficSpec;
 import io.cpumapd.config.Cpus;
 import io.cpumapd.dpdk.Eal;
 import io.cpumapd.worker.IdleStrategies;
@@ -94,6 +95,9 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
     @Option(names = "--long", description = "A 60-second run per round (allocation and GC check): sets -d 60.")
     boolean long60;
 
+    @Mixin
+    BenchTrafficOptions traffic;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter progress = output.progress(spec);
@@ -170,9 +174,14 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
         if (long60) {
             durationSeconds = 60;
         }
+        TrafficSpec t = traffic.spec(spec);
+        if (t.segmented() && !src.equals("ring")) {
+            throw new ParameterException(spec.commandLine(), "--traffic " + t.kind() + " needs the ring source: its "
+                    + "feeder writes each segment as it sends it, so every flow stays in sequence");
+        }
         RedirectCpuConfig c = new RedirectCpuConfig(src, file, mode, remoteAction,
                 cpus.stream().mapToInt(Integer::intValue).toArray(), rxCore, qsize, batch, idle, warmupSeconds,
-                durationSeconds, intervalSeconds, rounds, impls, extended, latencyPps);
+                durationSeconds, intervalSeconds, rounds, impls, extended, latencyPps, t);
         c.actionId();
         return c;
     }
@@ -186,6 +195,7 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
                 c.pcapFile() == null ? "" : " " + c.pcapFile(), c.mode(), c.remoteAction(), Arrays.toString(c.cpus()),
                 c.rxCore(), c.qsize(), c.batch(), c.idle(), c.warmupSeconds(), c.durationSeconds(), c.rounds(),
                 String.join(",", c.impls()), c.latencyPps() > 0 ? ", latency at " + c.latencyPps() + " pps" : "");
+        out.printf("traffic: %s%n", c.traffic());
         out.printf("machine: %s, %d online CPUs, kernel %s, %s, DPDK %s%n", machine.get("cpu"), online,
                 machine.get("kernel"), machine.get("jdk"), machine.get("dpdk"));
         if (shared) {

@@ -51,22 +51,26 @@ public final class Redirector {
         if (key < 0 || key >= queues.length) {
             return false;
         }
-        CpuMapEntry entry = map.entry(key);
-        if (entry == null) {
-            return false;
-        }
         BulkQueue q = queues[key];
-        if (q.entry != entry) {
-            // The entry was replaced since this queue last pushed: the old one is still alive
-            // (we have not passed a quiescent point), so push to it before switching.
-            push(q, key);
-            q.entry = entry;
-        }
-        q.handles.set(q.count++, handle);
         if (!q.dirty) {
+            // The first packet for this key since the last flush looks the entry up; the rest of the
+            // poll reuses it. Per packet, the lookup reads the map's shared objects (their cache lines
+            // may be written by other threads); per poll it is as safe: an update retires the old
+            // entry only after this thread's next quiescent point, which comes after the flush.
+            CpuMapEntry entry = map.entry(key);
+            if (entry == null) {
+                return false;
+            }
+            if (q.entry != entry) {
+                // Replaced since this queue last pushed: the old one is still alive (no quiescent
+                // point passed yet), so push to it before switching.
+                push(q, key);
+                q.entry = entry;
+            }
             q.dirty = true;
             dirtyKeys[dirtyCount++] = key;
         }
+        q.handles.set(q.count++, handle);
         if (q.count == BulkQueue.SIZE) {
             push(q, key);
         }

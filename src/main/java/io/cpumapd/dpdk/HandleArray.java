@@ -3,13 +3,17 @@ package io.cpumapd.dpdk;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 
 /**
  * A preallocated native array of 64-bit handles (mbuf pointers, or tagged SkBuff handles):
  * what burst calls read and fill. One per thread and purpose, allocated once.
  */
 public final class HandleArray {
+    private static final MemorySegment ALL = Native.ALL;
+
     private final MemorySegment segment;
+    private final long address;
     private final int capacity;
 
     public HandleArray(Arena arena, int capacity) {
@@ -17,15 +21,20 @@ public final class HandleArray {
             throw new IllegalArgumentException("capacity " + capacity + " must be positive");
         }
         this.segment = arena.allocate(ValueLayout.JAVA_LONG, capacity);
+        this.address = segment.address();
         this.capacity = capacity;
     }
 
+    // Hot paths read and write every handle: through the address and the constant all-memory segment,
+    // the JIT keeps one index check; through the instance segment it re-checks its class, bounds,
+    // alignment and session on every access (some thirty instructions each). The arena outlives every
+    // user of the array (it belongs to the thread or pipeline that owns both).
     public long get(int i) {
-        return segment.getAtIndex(ValueLayout.JAVA_LONG, i);
+        return ALL.get(ValueLayout.JAVA_LONG_UNALIGNED, address + 8L * Objects.checkIndex(i, capacity));
     }
 
     public void set(int i, long handle) {
-        segment.setAtIndex(ValueLayout.JAVA_LONG, i, handle);
+        ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, address + 8L * Objects.checkIndex(i, capacity), handle);
     }
 
     public int capacity() {
@@ -38,6 +47,6 @@ public final class HandleArray {
 
     /** Native address of element {@code i}: burst calls take it, so resuming part-way allocates nothing. */
     public long address(int i) {
-        return segment.address() + (long) i * Long.BYTES;
+        return address + (long) i * Long.BYTES;
     }
 }

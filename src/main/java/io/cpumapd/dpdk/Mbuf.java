@@ -40,9 +40,11 @@ public final class Mbuf {
     public static final int META_VNET_BYTES = 16;
 
     private static final MemorySegment M = Native.ALL;
-    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT;
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG;
+    // Unaligned layouts: the fields are aligned anyway, and an aligned layout costs an alignment check
+    // per access on the RX hot path (x86 loads and stores unaligned at no extra cost).
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
 
     private static final MethodHandle ALLOC_BULK = Native.criticalDowncall("cpm_mbuf_alloc_bulk",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, Native.POINTER, Native.POINTER, ValueLayout.JAVA_INT));

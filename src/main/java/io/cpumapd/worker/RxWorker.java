@@ -83,7 +83,17 @@ public final class RxWorker extends HotAgent {
                 packet.wrapReceived(m, queue, now);
                 Verdict v = run(f);
                 packet.commitReceived();
-                act(m, v, portId);
+                // The common case (a cpumap redirect in native mode) stays small enough for the JIT to
+                // inline into this loop; act() holds everything else.
+                if (v == Verdict.REDIRECT && packet.targetKind() == Packet.TARGET_CPUMAP && !skbMode) {
+                    if (redirector.redirect(packet.targetKey(), m)) {
+                        pending[RxCounter.REDIRECT.ordinal()]++;
+                    } else {
+                        notQueued(m, portId);
+                    }
+                } else {
+                    act(m, v, portId);
+                }
             }
             total += n;
             if (drops > BURST) {
@@ -146,13 +156,25 @@ public final class RxWorker extends HotAgent {
             }
             if (queued) {
                 pending[RxCounter.REDIRECT.ordinal()]++;
-                return;
+            } else {
+                notQueued(m, rxPort);
             }
-            v = packet.fallback();
-            if (v == Verdict.ABORTED) {
-                pending[RxCounter.REDIRECT_ERRORS.ordinal()]++;
-            }
+            return;
         }
+        finish(m, v, rxPort);
+    }
+
+    /** A redirect that found no entry (or port): the packet takes the redirect's fallback action. */
+    private void notQueued(long m, int rxPort) {
+        Verdict v = packet.fallback();
+        if (v == Verdict.ABORTED) {
+            pending[RxCounter.REDIRECT_ERRORS.ordinal()]++;
+        }
+        finish(m, v, rxPort);
+    }
+
+    /** Every verdict but a successful redirect: pass, transmit or drop, and count the verdict. */
+    private void finish(long m, Verdict v, int rxPort) {
         switch (v) {
             case PASS -> {
                 if (!delivery.pass(m)) {
