@@ -130,8 +130,8 @@ final class DaemonHandler implements RequestHandler {
 
     /** Ring slots the mempool cannot back would starve RX once the rings fill: refused before anything is built. */
     private void checkBudget(Pipeline p, int cpu, int qsize) throws ControlException {
-        if (qsize <= 0) {
-            return;
+        if (qsize <= 0 || qsize > CpuMap.MAX_QSIZE) {
+            return; // a delete, or the cpumap's own EOVERFLOW
         }
         long rings = qsize;
         for (CpuMap.EntryInfo e : p.map().entries()) {
