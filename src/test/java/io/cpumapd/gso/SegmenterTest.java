@@ -2,7 +2,6 @@ package io.cpumapd.gso;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cpumapd.dpdk.Eal;
 import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Mbuf;
 import io.cpumapd.dpdk.MbufChain;
@@ -12,7 +11,7 @@ import io.cpumapd.dpdk.Port;
 import io.cpumapd.dpdk.TxBuffer;
 import io.cpumapd.pcap.FrameBuilder;
 import io.cpumapd.testkit.Frames;
-import io.cpumapd.testkit.TestEal;
+import io.cpumapd.testkit.RingPort;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -30,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * the test reads the wire frames). Checksums are verified byte by byte by the test's own code.
  */
 class SegmenterTest {
-    static Eal eal;
+    static RingPort ring;
     static Mempool pool;
     static Port port;
     Arena arena;
@@ -40,19 +39,14 @@ class SegmenterTest {
 
     @BeforeAll
     static void start() {
-        eal = TestEal.start("net_ring0");
-        pool = Mempool.create("seg_test", 2047, 0, Mempool.DEFAULT_DATA_ROOM);
-        port = Port.byName("net_ring0");
-        port.configure(1, 1, 1024, 1024, pool);
-        port.start();
+        ring = RingPort.start("seg_test");
+        pool = ring.pool();
+        port = ring.port();
     }
 
     @AfterAll
     static void stop() {
-        port.stop();
-        port.close();
-        pool.close();
-        eal.close();
+        ring.close();
     }
 
     @BeforeEach

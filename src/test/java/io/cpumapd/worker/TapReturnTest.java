@@ -3,7 +3,6 @@ package io.cpumapd.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cpumapd.counters.TapReturnCounter;
-import io.cpumapd.dpdk.Eal;
 import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Mbuf;
 import io.cpumapd.dpdk.MbufChain;
@@ -14,7 +13,7 @@ import io.cpumapd.tap.TapOptions;
 import io.cpumapd.testkit.Cmd;
 import io.cpumapd.testkit.Frames;
 import io.cpumapd.testkit.NetNamespace;
-import io.cpumapd.testkit.TestEal;
+import io.cpumapd.testkit.RingPort;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.Arena;
 import java.net.Inet4Address;
@@ -34,26 +33,21 @@ import org.junit.jupiter.api.Test;
  * wire frames back to the test.
  */
 class TapReturnTest {
-    static Eal eal;
+    static RingPort ring;
     static Mempool pool;
     static Port port;
 
     @BeforeAll
     static void start() {
-        eal = TestEal.start("net_ring0");
-        pool = Mempool.create("tapret_test", 2047, 0, Mempool.DEFAULT_DATA_ROOM);
-        port = Port.byName("net_ring0");
-        port.configure(1, 1, 1024, 1024, pool);
-        port.start();
+        ring = RingPort.start("tapret_test");
+        pool = ring.pool();
+        port = ring.port();
     }
 
     @AfterAll
     static void stop() {
-        port.stop();
-        port.close();
         assertThat(pool.inUse()).as("mbufs leaked").isZero();
-        pool.close();
-        eal.close();
+        ring.close();
     }
 
     private static final String SEND = String.join("\n",
