@@ -14,6 +14,7 @@ public final class Port {
     /** RTE_MAX_ETHPORTS in Debian's build: what rte_eth_find_next returns past the last port. */
     private static final int MAX_PORTS = 32;
     private static final int NAME_MAX = 64;
+    private static final String PCAP_DRIVER = "net_pcap";
     /** u64 words of struct rte_eth_stats: 8 totals and 5 per-queue arrays of 16. */
     private static final int STATS_WORDS = 8 + 5 * PortStats.QUEUE_STAT_COUNTERS;
 
@@ -147,6 +148,16 @@ public final class Port {
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
+    }
+
+    /**
+     * Whether a chained mbuf given to {@link #txBurst} leaves whole: the driver states
+     * RTE_ETH_TX_OFFLOAD_MULTI_SEGS, or it is net_pcap, which states no offload at all but copies a
+     * chain out with rte_pktmbuf_read before pcap_sendpacket (up to 16128 bytes,
+     * RTE_ETHER_MAX_JUMBO_FRAME_LEN; a longer chain it drops and counts in oerrors).
+     */
+    public boolean sendsChains() {
+        return caps().multiSegmentTx() || PCAP_DRIVER.equals(info().driver());
     }
 
     public void start() {

@@ -54,7 +54,7 @@ final class TapPorts implements AutoCloseable {
                 TapDevice tap = TapDevice.create(options.withQueues(queues).withDefaults(port.mac(), mtus[i]));
                 byPortId[port.id()] = tap;
                 taps.add(new ReturnPath.Tap(tap, port, new TapQueueOwners(tap.queueCount()), mtus[i],
-                        port.caps().multiSegmentTx()));
+                        port.sendsChains()));
                 portNames.add(spec.ports().get(i).name());
                 tx.add(txQueuesOf[port.id()]);
             }

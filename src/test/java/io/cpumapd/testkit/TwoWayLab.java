@@ -130,6 +130,37 @@ public final class TwoWayLab implements AutoCloseable {
                 """.formatted(portYaml, queues, socket);
     }
 
+    /**
+     * Makes veth {@code i}'s host end cpumapd's alone, as a NIC bound to DPDK is, for a port that
+     * captures it through net_pcap ({@code iface=}): no IPv6 on it (no address, nothing the kernel
+     * sends that the capture would take for a received frame), an nftables ingress hook that drops
+     * and counts every frame after packet captures got it (see {@link #hostDropped}), MTU
+     * {@code mtu} on both ends, and a client that sends real frames of at most that MTU (no TSO,
+     * no GSO), as config/examples/veth-pcap-jumbo.yaml says.
+     */
+    public void captureOnly(int i, int mtu) {
+        host.exec("sysctl", "-qw", "net.ipv6.conf." + hostLink(i) + ".disable_ipv6=1");
+        host.exec("ip", "link", "set", hostLink(i), "mtu", Integer.toString(mtu));
+        if (i == 0) {
+            host.exec("nft", "add", "table", "netdev", "cpumapd");
+        }
+        host.exec("nft", "add", "chain", "netdev", "cpumapd", hostLink(i),
+                "{ type filter hook ingress device \"" + hostLink(i) + "\" priority 0; }");
+        host.exec("nft", "add", "rule", "netdev", "cpumapd", hostLink(i), "counter", "drop");
+        client(i).exec("ip", "link", "set", clientLink(i), "mtu", Integer.toString(mtu));
+        client(i).exec("ethtool", "-K", clientLink(i), "tso", "off", "gso", "off");
+    }
+
+    /** Frames that arrived on veth {@code i}'s host end and that the host's stack never saw (after {@link #captureOnly}). */
+    public long hostDropped(int i) {
+        String chain = host.exec("nft", "list", "chain", "netdev", "cpumapd", hostLink(i));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("counter packets (\\d+)").matcher(chain);
+        if (!m.find()) {
+            throw new AssertionError("no counter in " + chain);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
     /** Starts cpumapd in the host namespace with {@code yaml} and waits until it is ready. */
     public DaemonProcess start(Path dir, String yaml) throws Exception {
         Path config = dir.resolve("cpumapd.yaml");
