@@ -172,6 +172,12 @@ class ConfigLoaderTest {
         Config veth = ConfigLoader.load(Path.of("config/examples/veth-af-xdp.yaml"), false);
         assertThat(veth.ports().getFirst().vdevArg()).isEqualTo("net_af_xdp0,iface=veth0,start_queue=0,queue_count=1");
         assertThat(ConfigLoader.parse(veth.toYaml(), Path.of("/"), false)).isEqualTo(veth);
+
+        Config jumbo = ConfigLoader.load(Path.of("config/examples/veth-pcap-jumbo.yaml"), false);
+        assertThat(jumbo.ports().getFirst().vdevArg()).isEqualTo("net_pcap0,iface=veth0");
+        assertThat(jumbo.mtu(0)).isEqualTo(9000);
+        assertThat(jumbo.mempool().dataRoom()).isEqualTo(2176);
+        assertThat(ConfigLoader.parse(jumbo.toYaml(), Path.of("/"), false)).isEqualTo(jumbo);
     }
 
     @Test

@@ -59,13 +59,13 @@ class JumboTransferTest {
             // later than ping's two round trips of grace after its last request.
             String tapIp = TwoWayLab.tapIpv4(0);
             String clientIp = TwoWayLab.clientIpv4(0);
-            String ping = lab.client(0).exec("ping", "-c", "3", "-i", "0.2", "-w", "20", "-M", "do", "-s",
+            String ping = lab.client(0).exec("ping", "-c", "3", "-i", "0.2", "-w", "8", "-M", "do", "-s",
                     Integer.toString(MTU - 28), tapIp);
             assertThat(ping).as(ping).contains("3 packets transmitted, 3 received");
-            String ping6 = lab.client(0).exec("ping", "-6", "-c", "3", "-i", "0.2", "-w", "20", "-M", "do", "-s",
+            String ping6 = lab.client(0).exec("ping", "-6", "-c", "3", "-i", "0.2", "-w", "8", "-M", "do", "-s",
                     Integer.toString(MTU - 48), TwoWayLab.tapIpv6(0));
             assertThat(ping6).as(ping6).contains("3 packets transmitted, 3 received");
-            String fromHost = lab.host().exec("ping", "-c", "3", "-i", "0.2", "-w", "20", "-M", "do", "-s",
+            String fromHost = lab.host().exec("ping", "-c", "3", "-i", "0.2", "-w", "8", "-M", "do", "-s",
                     Integer.toString(MTU - 28), clientIp);
             assertThat(fromHost).as(fromHost).contains("3 packets transmitted, 3 received");
             // The TAP answered ARP (net_pcap's MAC), not the host's stack on the veth (its own MAC).
