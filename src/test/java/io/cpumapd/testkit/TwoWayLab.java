@@ -10,15 +10,19 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A host and its clients for two-way tests: a "host" network namespace where cpumapd runs (its
  * TAPs, and the host's servers, live there, as in the root namespace of a real machine), and per
- * port a veth pair whose host end cpumapd takes through net_af_xdp and whose other end sits in a
- * client namespace with 198.18.N.2/24 and 2001:db8:0:N+1::2/64. Everything is named after a
- * random tag and deleted by {@link #close()}, also when a test fails.
+ * port a veth pair whose host end cpumapd takes through net_af_xdp (or net_pcap's live capture,
+ * see {@link #captureOnly}) and whose other end sits in a client namespace with 198.18.N.2/24 and
+ * 2001:db8:0:N+1::2/64. Everything is named after a random tag and deleted by {@link #close()},
+ * also when a test fails.
  */
 public final class TwoWayLab implements AutoCloseable {
+    private static final Pattern NFT_COUNTER = Pattern.compile("counter packets (\\d+)");
     private final String tag = Integer.toHexString(0x10000 + ThreadLocalRandom.current().nextInt(0xF0000));
     private final NetNamespace host;
     private final List<NetNamespace> clients = new ArrayList<>();
@@ -154,7 +158,7 @@ public final class TwoWayLab implements AutoCloseable {
     /** Frames that arrived on veth {@code i}'s host end and that the host's stack never saw (after {@link #captureOnly}). */
     public long hostDropped(int i) {
         String chain = host.exec("nft", "list", "chain", "netdev", "cpumapd", hostLink(i));
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("counter packets (\\d+)").matcher(chain);
+        Matcher m = NFT_COUNTER.matcher(chain);
         if (!m.find()) {
             throw new AssertionError("no counter in " + chain);
         }
