@@ -149,7 +149,7 @@ public final class Pipeline implements AutoCloseable {
                     workerCount + spec.maxEntries(), row -> new String[] {"thread", row < workerCount
                             ? spec.workers().get(row).name() : "cpumap/" + (row - workerCount)});
             supervisor = new Supervisor(STALL_AFTER, supervision.newBlock(0, workerCount + spec.maxEntries()));
-            map = new CpuMap(spec.maxEntries(), Cpus.usable(), quiescence, this::newConsumer);
+            map = new CpuMap(spec.maxEntries(), Cpus.usable(), quiescence, this::newConsumer, STALL_AFTER);
             for (int i = 0; i < workerCount; i++) {
                 PipelineSpec.WorkerSpec w = spec.workers().get(i);
                 workers.add(newWorker(i, w, filterPerWorker.apply(i)));
