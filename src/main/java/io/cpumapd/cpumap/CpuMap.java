@@ -69,7 +69,8 @@ public final class CpuMap implements AutoCloseable {
     private final Arena cleanupArena = Arena.ofShared();
     private final HandleArray cleanupScratch = new HandleArray(cleanupArena, 64); // under its own lock
     private final AtomicLong cleanedUp = new AtomicLong();
-    private final Duration stuckAfter;
+    private final List<CompletableFuture<Void>> deferred = new ArrayList<>();
+    private volatile Duration stuckAfter;
     private boolean closed;
 
     /**
@@ -287,14 +288,16 @@ public final class CpuMap implements AutoCloseable {
             Thread me = Thread.currentThread();
             me.setName("cpumap-reaper " + old);
             try {
-                quiescence.synchronize();
+                // A thread stuck in a filter or program holds no grace period up for long: the
+                // consumer drains and ends (its lcore comes back), and the ring stays until the
+                // stuck thread has passed a quiescent point (what it may still push lands there).
+                List<Quiescence.Owed> owed = quiescence.synchronize(stuckAfter);
                 old.consumer().drainAndStop();
-                // The consumer drained to empty; whatever is still there (a consumer that died) is
-                // freed by kind, never leaked and never freed as the wrong kind.
-                synchronized (cleanupScratch) {
-                    cleanedUp.addAndGet(SkbHandle.drainAndFree(old.ring(), cleanupScratch));
+                if (owed.isEmpty()) {
+                    freeRing(old);
+                } else {
+                    deferRingFree(old, owed);
                 }
-                old.ring().close();
             } finally {
                 me.setName("cpumap-reaper");
             }
@@ -306,15 +309,59 @@ public final class CpuMap implements AutoCloseable {
             }
         });
         Retiring r = new Retiring(old, done, since);
-        CompletableFuture.delayedExecutor(stuckAfter.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+        // Its grace period may itself wait up to the stuck time for a stuck thread: twice that is late.
+        CompletableFuture.delayedExecutor(2 * stuckAfter.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
             if (!done.isDone()) {
                 LOG.log(System.Logger.Level.WARNING, "retiring {0} (program {1}): its consumer thread {0} has not "
                         + "ended after {2} ms; it keeps its lcore and ring, other retirements go on", old,
-                        old.program() == null ? "pass" : old.program().name(), stuckAfter.toMillis());
+                        old.program() == null ? "pass" : old.program().name(), 2 * stuckAfter.toMillis());
             }
         });
         retiring.removeIf(Retiring::done);
         retiring.add(r);
+    }
+
+    private void freeRing(CpuMapEntry old) {
+        // The consumer drained to empty; whatever is still there (a consumer that died, a stuck thread's
+        // late push) is freed by kind, never leaked and never freed as the wrong kind.
+        synchronized (cleanupScratch) {
+            cleanedUp.addAndGet(SkbHandle.drainAndFree(old.ring(), cleanupScratch));
+        }
+        old.ring().close();
+    }
+
+    /** Rings kept for threads a grace period stopped waiting for; freed on a timer once they passed. */
+    private void deferRingFree(CpuMapEntry old, List<Quiescence.Owed> owed) {
+        LOG.log(System.Logger.Level.WARNING, "retiring {0}: {1} passed no quiescent point within {2} ms; its "
+                + "consumer ended, its ring is freed once they do", old, owed, stuckAfter.toMillis());
+        CompletableFuture<Void> freed = new CompletableFuture<>();
+        synchronized (deferred) {
+            deferred.add(freed);
+        }
+        Runnable[] check = new Runnable[1];
+        check[0] = () -> {
+            if (Quiescence.passed(owed)) {
+                try {
+                    freeRing(old);
+                    freed.complete(null);
+                } catch (RuntimeException e) {
+                    freed.completeExceptionally(e);
+                }
+                synchronized (deferred) {
+                    deferred.remove(freed);
+                }
+            } else {
+                CompletableFuture.delayedExecutor(10, TimeUnit.MILLISECONDS, reaper).execute(check[0]);
+            }
+        };
+        CompletableFuture.delayedExecutor(10, TimeUnit.MILLISECONDS, reaper).execute(check[0]);
+    }
+
+    /** Rings of retired entries kept until a stuck thread passes a quiescent point. */
+    public int ringsDeferred() {
+        synchronized (deferred) {
+            return deferred.size();
+        }
     }
 
     /** A replaced or deleted entry on its way out. */
@@ -325,13 +372,25 @@ public final class CpuMap implements AutoCloseable {
 
     }
 
+    /** The stuck time from now on (a reload of the stall time). */
+    public void stuckAfter(Duration d) {
+        stuckAfter = d;
+    }
+
+    /** Replaced or deleted entries not freed yet (draining, or stuck). */
+    public synchronized int retirementsPending() {
+        retiring.removeIf(Retiring::done);
+        return retiring.size();
+    }
+
     /** Retired entries whose consumer has not ended within the stuck time, by thread name. */
     public synchronized List<String> stuckRetirements() {
+        retiring.removeIf(Retiring::done);
         return retiring.stream().filter(this::stuck).map(r -> r.entry().toString()).toList();
     }
 
     private boolean stuck(Retiring r) {
-        return !r.done() && System.nanoTime() - r.sinceNs() > stuckAfter.toNanos();
+        return !r.done() && System.nanoTime() - r.sinceNs() > 2 * stuckAfter.toNanos();
     }
 
     /** Waits until every replaced or deleted entry so far is drained and freed. */
@@ -341,6 +400,11 @@ public final class CpuMap implements AutoCloseable {
             pending = retiring.stream().map(Retiring::future).toList();
         }
         CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+        List<CompletableFuture<Void>> rings;
+        synchronized (deferred) {
+            rings = List.copyOf(deferred);
+        }
+        CompletableFuture.allOf(rings.toArray(CompletableFuture[]::new)).join();
     }
 
     /** {@code bpf_map_lookup_elem}: null when empty. */

@@ -291,6 +291,20 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * How long a hot thread may finish no poll before it is stalled, and a retired entry's consumer may
+     * take to end before its retirement is stuck; from now on (the daemon's {@code stall_after_ms}).
+     */
+    public void stallAfter(Duration d) {
+        supervisor.stallAfter(d);
+        map.stuckAfter(d);
+    }
+
+    /** Retired entries whose consumer did not end within the stall time (their threads' names). */
+    public List<String> stuckRetirements() {
+        return map.stuckRetirements();
+    }
+
     /** {@code bpf_map_update_elem} on the live map (see {@link CpuMap#update}). */
     public CpuMapEntry update(int key, int qsize, PacketFilter program, int flags) {
         return map.update(key, qsize, program, flags);
