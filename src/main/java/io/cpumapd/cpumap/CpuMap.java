@@ -314,7 +314,7 @@ public final class CpuMap implements AutoCloseable {
             if (!done.isDone()) {
                 LOG.log(System.Logger.Level.WARNING, "retiring {0} (program {1}): its consumer thread {0} has not "
                         + "ended after {2} ms; it keeps its lcore and ring, other retirements go on", old,
-                        old.program() == null ? "pass" : old.program().name(), 2 * stuckAfter.toMillis());
+                        old.program() == null ? "pass" : old.program().name(), Long.toString(2 * stuckAfter.toMillis()));
             }
         });
         retiring.removeIf(Retiring::done);
@@ -333,7 +333,7 @@ public final class CpuMap implements AutoCloseable {
     /** Rings kept for threads a grace period stopped waiting for; freed on a timer once they passed. */
     private void deferRingFree(CpuMapEntry old, List<Quiescence.Owed> owed) {
         LOG.log(System.Logger.Level.WARNING, "retiring {0}: {1} passed no quiescent point within {2} ms; its "
-                + "consumer ended, its ring is freed once they do", old, owed, stuckAfter.toMillis());
+                + "consumer ended, its ring is freed once they do", old, owed, Long.toString(stuckAfter.toMillis()));
         CompletableFuture<Void> freed = new CompletableFuture<>();
         synchronized (deferred) {
             deferred.add(freed);
