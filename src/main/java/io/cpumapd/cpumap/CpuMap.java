@@ -65,7 +65,8 @@ public final class CpuMap implements AutoCloseable {
         return t;
     });
     private final AtomicInteger nextEntryId = new AtomicInteger(1);
-    private final List<Retiring> retiring = new ArrayList<>();
+    /** Read without the map's lock (status, scrapes): an update may hold it while it waits for the backlog. */
+    private final List<Retiring> retiring = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Arena cleanupArena = Arena.ofShared();
     private final HandleArray cleanupScratch = new HandleArray(cleanupArena, 64); // under its own lock
     private final AtomicLong cleanedUp = new AtomicLong();
@@ -378,13 +379,13 @@ public final class CpuMap implements AutoCloseable {
     }
 
     /** Replaced or deleted entries not freed yet (draining, or stuck). */
-    public synchronized int retirementsPending() {
+    public int retirementsPending() {
         retiring.removeIf(Retiring::done);
         return retiring.size();
     }
 
     /** Retired entries whose consumer has not ended within the stuck time, by thread name. */
-    public synchronized List<String> stuckRetirements() {
+    public List<String> stuckRetirements() {
         retiring.removeIf(Retiring::done);
         return retiring.stream().filter(this::stuck).map(r -> r.entry().toString()).toList();
     }
