@@ -123,6 +123,10 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
             Map<String, Object> machine = Machine.describe();
             header(progress, config, machine);
             if (stress) {
+                progress.printf("stress: one pipeline, %s, qsize 1024 / 8 / 16000 cycling; rx measured over %s s "
+                        + "before and after%n", stressUpdates > 0 ? stressUpdates + " updates back to back"
+                        : "one update per entry every " + intervalSeconds + " s for " + durationSeconds + " s",
+                        durationSeconds);
                 return stress(eal, config, progress);
             }
             RedirectCpuBenchmark bench = new RedirectCpuBenchmark(eal, config, (which, device, pool, prefill) ->
