@@ -83,6 +83,11 @@ public final class JavaRedirectCpu implements RedirectCpuRun {
         return pipeline.mempool();
     }
 
+    /** The pipeline itself (the stress mode updates its cpumap). */
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
     /** The TAP's name (pass), or null. */
     public String tapName() {
         return pipeline.tap() == null ? null : pipeline.tap().name();

@@ -49,7 +49,11 @@ public final class RedirectCpuBenchmark {
     }
 
     private String attachSource() {
-        int n = devices++;
+        return attach(eal, config, devices++);
+    }
+
+    /** Hot-plugs source device number {@code n} of {@code config}'s kind; returns its name. */
+    static String attach(Eal eal, RedirectCpuConfig config, int n) {
         String device;
         String devargs;
         switch (config.source()) {

@@ -7,6 +7,7 @@ import io.cpumapd.bench.JavaRedirectCpu;
 import io.cpumapd.bench.Machine;
 import io.cpumapd.bench.RedirectCpuBenchmark;
 import io.cpumapd.bench.RedirectCpuConfig;
+import io.cpumapd.bench.RedirectCpuStress;
 import io.cpumapd.bench.RoundResult;
 import io.cpumapd.bench.TrafficSpec;
 import io.cpumapd.config.Cpus;
@@ -98,16 +99,36 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
     @Mixin
     BenchTrafficOptions traffic;
 
+    @Option(names = "--stress", description = "Stress mode (java only), as xdp-bench -x: re-creates every entry with "
+            + "qsize 1024 / 8 / 16000 (cycling) every interval for -d seconds under traffic; prints RX over a -d "
+            + "window before and after, updates refused, memory and lcores before and after.")
+    boolean stress;
+
+    @Option(names = "--stress-updates", defaultValue = "0", paramLabel = "N",
+            description = "With --stress: N updates as fast as they go instead of one per interval.")
+    long stressUpdates;
+
+    @Option(names = "--file-prefix", paramLabel = "PREFIX",
+            description = "DPDK --file-prefix (default cpumapd-rcpu-PID).")
+    String filePrefix;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter progress = output.progress(spec);
         RedirectCpuConfig config = config();
         List<String> args = new ArrayList<>(List.of("--no-huge", "-m", "1024", "--no-shconf", "--no-pci",
                 "--no-telemetry", "-l", "0", "--log-level=lib.eal:warning",
-                "--file-prefix=cpumapd-rcpu-" + ProcessHandle.current().pid()));
+                "--file-prefix=" + (filePrefix != null ? filePrefix : "cpumapd-rcpu-" + ProcessHandle.current().pid())));
         try (Eal eal = Eal.init(args)) {
             Map<String, Object> machine = Machine.describe();
             header(progress, config, machine);
+            if (stress) {
+                progress.printf("stress: one pipeline, %s, qsize 1024 / 8 / 16000 cycling; rx measured over %s s "
+                        + "before and after%n", stressUpdates > 0 ? stressUpdates + " updates back to back"
+                        : "one update per entry every " + intervalSeconds + " s for " + durationSeconds + " s",
+                        durationSeconds);
+                return stress(eal, config, progress);
+            }
             RedirectCpuBenchmark bench = new RedirectCpuBenchmark(eal, config, (which, device, pool, prefill) ->
                     which.equals("java") ? JavaRedirectCpu.start(config, device, pool, prefill)
                             : CRedirectCpu.start(config, device, pool, prefill), progress);
@@ -125,6 +146,12 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
             long leaked = results.stream().mapToLong(RoundResult::leakedMbufs).sum();
             return leaked == 0 ? 0 : 3;
         }
+    }
+
+    private int stress(Eal eal, RedirectCpuConfig config, PrintWriter progress) {
+        RedirectCpuStress.Result r = new RedirectCpuStress(eal, config, stressUpdates, progress).run();
+        RedirectCpuStress.print(progress == null ? spec.commandLine().getOut() : progress, r);
+        return r.leakedMbufs() == 0 && r.refusedTotal() == 0 ? 0 : 3;
     }
 
     private RedirectCpuConfig config() {
@@ -156,9 +183,15 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
         List<String> impls = switch (impl) {
             case "java" -> List.of("java");
             case "c" -> List.of("c");
-            case "both" -> List.of("java", "c");
+            case "both" -> stress ? List.of("java") : List.of("java", "c");
             default -> throw new ParameterException(spec.commandLine(), "--impl must be java, c or both");
         };
+        if (stress && (impls.contains("c") || latencyPps > 0)) {
+            throw new ParameterException(spec.commandLine(), "--stress runs the java pipeline only, without --latency");
+        }
+        if (stressUpdates < 0 || (stressUpdates > 0 && !stress)) {
+            throw new ParameterException(spec.commandLine(), "--stress-updates takes N >= 0 and --stress");
+        }
         try {
             BenchPrograms.check(mode, impls.contains("c"));
         } catch (RuntimeException e) {

@@ -19,9 +19,9 @@ import java.util.Optional;
  */
 public record Config(EalConfig eal, MempoolConfig mempool, List<PortConfig> ports, List<RxWorkerConfig> rxWorkers,
         FilterConfig filter, CpuMapConfig cpumap, ConsumerConfig consumer, TapConfig tap, MetricsConfig metrics,
-        ControlConfig control) {
+        ControlConfig control, DaemonConfig daemon) {
     static final List<String> KEYS = List.of("eal", "mempool", "ports", "rx_workers", "filter", "cpumap", "consumer",
-            "tap", "metrics", "control");
+            "tap", "metrics", "control", "daemon");
 
     private static final YAMLMapper PRINTER = YAMLMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -31,7 +31,15 @@ public record Config(EalConfig eal, MempoolConfig mempool, List<PortConfig> port
             .addModule(new SimpleModule("paths").addSerializer(Path.class, ToStringSerializer.instance))
             .build();
 
+    /** As before the daemon section existed: its defaults. */
+    public Config(EalConfig eal, MempoolConfig mempool, List<PortConfig> ports, List<RxWorkerConfig> rxWorkers,
+            FilterConfig filter, CpuMapConfig cpumap, ConsumerConfig consumer, TapConfig tap, MetricsConfig metrics,
+            ControlConfig control) {
+        this(eal, mempool, ports, rxWorkers, filter, cpumap, consumer, tap, metrics, control, DaemonConfig.DEFAULT);
+    }
+
     public Config {
+        daemon = daemon == null ? DaemonConfig.DEFAULT : daemon;
         ports = List.copyOf(ports);
         rxWorkers = List.copyOf(rxWorkers);
     }

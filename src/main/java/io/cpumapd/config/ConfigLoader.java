@@ -128,7 +128,8 @@ public final class ConfigLoader {
         TapConfig tap = TapConfig.read(n.mapping("tap", TapConfig.KEYS));
         MetricsConfig metrics = MetricsConfig.read(n.mapping("metrics", MetricsConfig.KEYS));
         ControlConfig control = ControlConfig.read(n.mapping("control", ControlConfig.KEYS));
-        return new Config(eal, mempool, ports, workers, filter, cpumap, consumer, tap, metrics, control);
+        DaemonConfig daemon = DaemonConfig.read(n.mapping("daemon", DaemonConfig.KEYS));
+        return new Config(eal, mempool, ports, workers, filter, cpumap, consumer, tap, metrics, control, daemon);
     }
 
     /** Jackson's parse, its exceptions turned into path + reason without class names or stack traces. */

@@ -7,13 +7,16 @@ import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Ring;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.skb.SkbHandle;
+import io.cpumapd.dpdk.DpdkException;
 import java.lang.foreign.Arena;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -33,6 +36,17 @@ public final class CpuMap implements AutoCloseable {
     public static final int NOEXIST = 1;
     public static final int EXIST = 2;
 
+    /**
+     * Retirements under way (not stuck) at most when an update starts a new consumer: beyond, the
+     * update waits for the oldest (up to {@link #BACKLOG_WAIT}, then EBUSY). Updates as fast as they
+     * go would otherwise start consumers faster than the old ones drain and end, until lcore ids
+     * and CPU time run out.
+     */
+    public static final int RETIRING_LIMIT = 4;
+    public static final Duration BACKLOG_WAIT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_STUCK_AFTER = Duration.ofSeconds(2);
+    private static final System.Logger LOG = System.getLogger("cpumapd.cpumap");
+
     private static final AtomicInteger NEXT_MAP_ID = new AtomicInteger(1);
 
     private final int id = NEXT_MAP_ID.getAndIncrement();
@@ -41,16 +55,23 @@ public final class CpuMap implements AutoCloseable {
     private final AtomicReferenceArray<CpuMapEntry> slots;
     private final Quiescence quiescence;
     private final BiFunction<CpuMap, CpuMapEntry, EntryConsumer> consumers;
-    private final ExecutorService reaper = Executors.newSingleThreadExecutor(r -> {
+    /**
+     * Retirements run side by side, each on a thread of its own (named after the entry while it
+     * waits): one whose consumer cannot be stopped holds its thread only, never the later ones.
+     */
+    private final ExecutorService reaper = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "cpumap-reaper");
         t.setDaemon(true);
         return t;
     });
     private final AtomicInteger nextEntryId = new AtomicInteger(1);
-    private final List<CompletableFuture<Void>> retiring = new ArrayList<>();
+    /** Read without the map's lock (status, scrapes): an update may hold it while it waits for the backlog. */
+    private final List<Retiring> retiring = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Arena cleanupArena = Arena.ofShared();
-    private final HandleArray cleanupScratch = new HandleArray(cleanupArena, 64); // reaper thread only
+    private final HandleArray cleanupScratch = new HandleArray(cleanupArena, 64); // under its own lock
     private final AtomicLong cleanedUp = new AtomicLong();
+    private final List<CompletableFuture<Void>> deferred = new ArrayList<>();
+    private volatile Duration stuckAfter;
     private boolean closed;
 
     /**
@@ -60,6 +81,17 @@ public final class CpuMap implements AutoCloseable {
      */
     public CpuMap(int maxEntries, BitSet usableCpus, Quiescence quiescence,
             BiFunction<CpuMap, CpuMapEntry, EntryConsumer> consumers) {
+        this(maxEntries, usableCpus, quiescence, consumers, DEFAULT_STUCK_AFTER);
+    }
+
+    /**
+     * @param stuckAfter a retirement whose consumer has not ended after this long is reported stuck
+     *                   (logged once, named by {@link #stuckRetirements()}) and no longer holds back
+     *                   updates (see {@link #RETIRING_LIMIT})
+     */
+    public CpuMap(int maxEntries, BitSet usableCpus, Quiescence quiescence,
+            BiFunction<CpuMap, CpuMapEntry, EntryConsumer> consumers, Duration stuckAfter) {
+        this.stuckAfter = stuckAfter;
         int cpus = Cpus.online().length();
         if (maxEntries < 1 || maxEntries > cpus) {
             throw new CpuMapException(Errno.E2BIG, "max_entries " + maxEntries + " must be between 1 and the "
@@ -124,6 +156,7 @@ public final class CpuMap implements AutoCloseable {
             throw new CpuMapException(Errno.ENOENT, "cpu " + key + " has no entry");
         }
         checkNoCycle(key, redirects);
+        awaitBacklog();
         int entryId = nextEntryId.getAndIncrement();
         Ring ring = Ring.create("cpumap" + id + "_" + key + "_" + entryId, qsize,
                 Ring.SINGLE_CONSUMER | Ring.EXACT_SIZE);
@@ -135,8 +168,7 @@ public final class CpuMap implements AutoCloseable {
         } catch (RuntimeException e) {
             ring.close();
             entry.freed.completeExceptionally(e); // never in service: its owner lets go of its parts
-
-            throw e;
+            throw refusal(e);
         }
         retire(key, slots.getAndSet(key, entry));
         return entry;
@@ -206,17 +238,70 @@ public final class CpuMap implements AutoCloseable {
         }
     }
 
+    /** A consumer that could not start for want of a DPDK resource (lcore ids: ENOMEM) is that errno. */
+    private static RuntimeException refusal(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CpuMapException) {
+                return e;
+            }
+            if (t instanceof DpdkException d && d.errno() > 0) {
+                return new CpuMapException(d.errno(), "the consumer could not start: " + d.getMessage());
+            }
+        }
+        return e;
+    }
+
+    /** Waits while {@link #RETIRING_LIMIT} retirements or more are under way; EBUSY after {@link #BACKLOG_WAIT}. */
+    private void awaitBacklog() {
+        long deadline = System.nanoTime() + BACKLOG_WAIT.toNanos();
+        while (true) {
+            retiring.removeIf(Retiring::done);
+            List<Retiring> active = retiring.stream().filter(r -> !stuck(r)).toList();
+            if (active.size() < RETIRING_LIMIT) {
+                return;
+            }
+            long left = deadline - System.nanoTime();
+            try {
+                if (left <= 0) {
+                    throw new java.util.concurrent.TimeoutException();
+                }
+                active.getFirst().future().get(Math.min(left, stuckAfter.toNanos()), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new CpuMapException(Errno.EBUSY, active.size() + " replaced entries are still draining ("
+                            + active.stream().map(r -> r.entry().toString()).toList() + ")");
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                // a failed retirement is done all the same
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CpuMapException(Errno.EBUSY, "interrupted while replaced entries drained");
+            }
+        }
+    }
+
     private void retire(int key, CpuMapEntry old) {
         if (old == null) {
             return;
         }
+        long since = System.nanoTime();
         CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
-            quiescence.synchronize();
-            old.consumer().drainAndStop();
-            // The consumer drained to empty; whatever is still there (a consumer that died) is
-            // freed by kind, never leaked and never freed as the wrong kind.
-            cleanedUp.addAndGet(SkbHandle.drainAndFree(old.ring(), cleanupScratch));
-            old.ring().close();
+            Thread me = Thread.currentThread();
+            me.setName("cpumap-reaper " + old);
+            try {
+                // A thread stuck in a filter or program holds no grace period up for long: the
+                // consumer drains and ends (its lcore comes back), and the ring stays until the
+                // stuck thread has passed a quiescent point (what it may still push lands there).
+                List<Quiescence.Owed> owed = quiescence.synchronize(stuckAfter);
+                old.consumer().drainAndStop();
+                if (owed.isEmpty()) {
+                    freeRing(old);
+                } else {
+                    deferRingFree(old, owed);
+                }
+            } finally {
+                me.setName("cpumap-reaper");
+            }
         }, reaper).whenComplete((v, e) -> {
             if (e != null) {
                 old.freed.completeExceptionally(e);
@@ -224,17 +309,103 @@ public final class CpuMap implements AutoCloseable {
                 old.freed.complete(null);
             }
         });
-        retiring.removeIf(CompletableFuture::isDone);
-        retiring.add(done);
+        Retiring r = new Retiring(old, done, since);
+        // Its grace period may itself wait up to the stuck time for a stuck thread: twice that is late.
+        CompletableFuture.delayedExecutor(2 * stuckAfter.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+            if (!done.isDone()) {
+                LOG.log(System.Logger.Level.WARNING, "retiring {0} (program {1}): its consumer thread {0} has not "
+                        + "ended after {2} ms; it keeps its lcore and ring, other retirements go on", old,
+                        old.program() == null ? "pass" : old.program().name(), Long.toString(2 * stuckAfter.toMillis()));
+            }
+        });
+        retiring.removeIf(Retiring::done);
+        retiring.add(r);
+    }
+
+    private void freeRing(CpuMapEntry old) {
+        // The consumer drained to empty; whatever is still there (a consumer that died, a stuck thread's
+        // late push) is freed by kind, never leaked and never freed as the wrong kind.
+        synchronized (cleanupScratch) {
+            cleanedUp.addAndGet(SkbHandle.drainAndFree(old.ring(), cleanupScratch));
+        }
+        old.ring().close();
+    }
+
+    /** Rings kept for threads a grace period stopped waiting for; freed on a timer once they passed. */
+    private void deferRingFree(CpuMapEntry old, List<Quiescence.Owed> owed) {
+        LOG.log(System.Logger.Level.WARNING, "retiring {0}: {1} passed no quiescent point within {2} ms; its "
+                + "consumer ended, its ring is freed once they do", old, owed, Long.toString(stuckAfter.toMillis()));
+        CompletableFuture<Void> freed = new CompletableFuture<>();
+        synchronized (deferred) {
+            deferred.add(freed);
+        }
+        Runnable[] check = new Runnable[1];
+        check[0] = () -> {
+            if (Quiescence.passed(owed)) {
+                try {
+                    freeRing(old);
+                    freed.complete(null);
+                } catch (RuntimeException e) {
+                    freed.completeExceptionally(e);
+                }
+                synchronized (deferred) {
+                    deferred.remove(freed);
+                }
+            } else {
+                CompletableFuture.delayedExecutor(10, TimeUnit.MILLISECONDS, reaper).execute(check[0]);
+            }
+        };
+        CompletableFuture.delayedExecutor(10, TimeUnit.MILLISECONDS, reaper).execute(check[0]);
+    }
+
+    /** Rings of retired entries kept until a stuck thread passes a quiescent point. */
+    public int ringsDeferred() {
+        synchronized (deferred) {
+            return deferred.size();
+        }
+    }
+
+    /** A replaced or deleted entry on its way out. */
+    private record Retiring(CpuMapEntry entry, CompletableFuture<Void> future, long sinceNs) {
+        boolean done() {
+            return future.isDone();
+        }
+
+    }
+
+    /** The stuck time from now on (a reload of the stall time). */
+    public void stuckAfter(Duration d) {
+        stuckAfter = d;
+    }
+
+    /** Replaced or deleted entries not freed yet (draining, or stuck). */
+    public int retirementsPending() {
+        retiring.removeIf(Retiring::done);
+        return retiring.size();
+    }
+
+    /** Retired entries whose consumer has not ended within the stuck time, by thread name. */
+    public List<String> stuckRetirements() {
+        retiring.removeIf(Retiring::done);
+        return retiring.stream().filter(this::stuck).map(r -> r.entry().toString()).toList();
+    }
+
+    private boolean stuck(Retiring r) {
+        return !r.done() && System.nanoTime() - r.sinceNs() > 2 * stuckAfter.toNanos();
     }
 
     /** Waits until every replaced or deleted entry so far is drained and freed. */
     public void awaitRetired() {
         List<CompletableFuture<Void>> pending;
         synchronized (this) {
-            pending = List.copyOf(retiring);
+            pending = retiring.stream().map(Retiring::future).toList();
         }
         CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+        List<CompletableFuture<Void>> rings;
+        synchronized (deferred) {
+            rings = List.copyOf(deferred);
+        }
+        CompletableFuture.allOf(rings.toArray(CompletableFuture[]::new)).join();
     }
 
     /** {@code bpf_map_lookup_elem}: null when empty. */

@@ -39,6 +39,52 @@ public final class Quiescence {
         }
     }
 
+    /**
+     * A grace period that stops waiting for a participant that passed no quiescent point within
+     * {@code patience} of the call (a thread stuck in a filter or program): returns those still owed,
+     * empty when the grace period is complete. Until every one of them {@link #passed}, whatever it
+     * may still write into an unlinked entry (its bulk queues) must stay valid: free the entry's ring
+     * only then.
+     */
+    public List<Owed> synchronize(java.time.Duration patience) {
+        long start = System.nanoTime();
+        List<Participant> now = List.copyOf(participants);
+        long[] seen = new long[now.size()];
+        for (int i = 0; i < seen.length; i++) {
+            seen[i] = now.get(i).counter;
+        }
+        List<Owed> owed = new java.util.ArrayList<>();
+        for (int i = 0; i < seen.length; i++) {
+            Participant p = now.get(i);
+            while (p.online && p.counter == seen[i]) {
+                if (System.nanoTime() - start > patience.toNanos()) {
+                    owed.add(new Owed(p, seen[i]));
+                    break;
+                }
+                LockSupport.parkNanos(50_000);
+            }
+        }
+        return owed;
+    }
+
+    /** Whether every participant of {@code owed} has passed a quiescent point since, or gone offline. */
+    public static boolean passed(List<Owed> owed) {
+        for (Owed o : owed) {
+            if (o.participant().online && o.participant().counter == o.seen()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A participant a grace period stopped waiting for, and the counter it had then. */
+    public record Owed(Participant participant, long seen) {
+        @Override
+        public String toString() {
+            return participant.toString();
+        }
+    }
+
     /** One thread's quiescent-point counter. Padded: written once per poll by its owner. */
     public final class Participant {
         private final String name;

@@ -49,8 +49,6 @@ import net.openhft.affinity.Affinity;
  * consumers drain their rings into the TAP, TAP, ports, mempool (reported when not full).
  */
 public final class Daemon implements AutoCloseable {
-    /** How long the native take-down may take before the process gives up on a thread that does not stop. */
-    static final Duration STOP_TIMEOUT = Duration.ofSeconds(Long.getLong("cpumapd.stop.timeout.seconds", 20));
     /** How long a stop waits for control requests in progress before it frees anything. */
     private static final Duration REQUESTS_DRAIN = Duration.ofSeconds(10);
 
@@ -97,6 +95,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private void bringUp() throws IOException, ControlException {
+        Logging.level(config.daemon().logLevel());
         DaemonHandler handler = new DaemonHandler(this);
         control = ControlServer.start(config.control().socket(), config.control().mode(), handler);
         Log.info("control", "listening on " + control.socket() + " (mode " + config.control().mode() + ")");
@@ -110,6 +109,7 @@ public final class Daemon implements AutoCloseable {
 
         filters = new FilterState(config.filter());
         pipeline = Pipeline.create(spec(config), filters.initial());
+        pipeline.stallAfter(config.daemon().stallAfter());
         Log.info("mempool", pipeline.mempool().name() + ": " + pipeline.mempool().size() + " mbufs");
         for (var e : pipeline.ports().entrySet()) {
             Log.info("port", e.getKey() + " = " + e.getValue() + ", link " + e.getValue().link());
@@ -137,7 +137,7 @@ public final class Daemon implements AutoCloseable {
 
         if (config.metrics().enabled()) {
             registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            meters = CpumapdMeters.register(registry, new PipelineMetrics(pipeline, filters));
+            meters = CpumapdMeters.register(registry, new PipelineMetrics(pipeline, filters, control));
             metrics = MetricsServer.start(config.metrics().bind(), config.metrics().port(), registry,
                     housekeepingCpus(config));
             Log.info("metrics", "serving " + metrics.uri());
@@ -316,7 +316,7 @@ public final class Daemon implements AutoCloseable {
 
     /**
      * The orderly shutdown; returns the mbufs that were still in use (0 when nothing leaked), or -1 when a
-     * hot thread did not stop within {@link #STOP_TIMEOUT} (nothing native was freed then; the process
+     * hot thread did not stop within the stop timeout ({@code daemon.stop_timeout_seconds}; nothing native was freed then; the process
      * should exit at once, non-zero).
      */
     public int stop() {
@@ -336,17 +336,18 @@ public final class Daemon implements AutoCloseable {
         Log.info("metrics", "stopped answering");
         awaitRequests();
         Log.info("control", "requests in progress done; new ones are refused (ESHUTDOWN) from now on");
+        Duration stopTimeout = config.daemon().stopTimeout();
         Thread down = new Thread(this::takeDown, "cpumapd-shutdown");
         down.setDaemon(true);
         down.start();
         try {
-            down.join(STOP_TIMEOUT);
+            down.join(stopTimeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (down.isAlive()) {
             List<String> stuck = pipeline == null ? List.of() : pipeline.hotThreadsAlive();
-            Log.warn("cpumapd", "shutdown gave up after " + STOP_TIMEOUT.toSeconds() + " s: "
+            Log.warn("cpumapd", "shutdown gave up after " + stopTimeout.toSeconds() + " s: "
                     + (stuck.isEmpty() ? "the shutdown did not finish" : String.join(", ", stuck) + " did not stop")
                     + "; exiting without freeing DPDK memory");
             leakedAtStop = -1;

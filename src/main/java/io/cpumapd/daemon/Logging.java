@@ -35,11 +35,39 @@ public final class Logging {
         return System.getLogger(PREFIX + component);
     }
 
+    /** Held: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
+    private static final Logger OURS = Logger.getLogger("cpumapd");
+
+    /**
+     * Our components' level from now on ({@code daemon.log_level}: error, warning, info, debug);
+     * libraries stay at WARNING. Applied live by a reload.
+     */
+    public static void level(String name) {
+        Level level = switch (name) {
+            case "error" -> Level.SEVERE;
+            case "warning" -> Level.WARNING;
+            case "info" -> Level.INFO;
+            case "debug" -> Level.FINE;
+            default -> throw new IllegalArgumentException("unknown log level '" + name + "'");
+        };
+        OURS.setLevel(level);
+    }
+
+    /** Our components' level as {@link #level(String)} names it. */
+    public static String level() {
+        Level l = OURS.getLevel();
+        if (l == null || l == Level.INFO) {
+            return "info";
+        }
+        return l == Level.SEVERE ? "error" : l == Level.WARNING ? "warning" : "debug";
+    }
+
     /** Sends every log record of this JVM to {@code out}, INFO and above (libraries: WARNING and above). */
     public static synchronized void install(PrintStream out) {
         LogManager.getLogManager().reset();
         Logger root = Logger.getLogger("");
         root.setLevel(Level.INFO);
+        OURS.setLevel(Level.INFO);
         Handler h = new Handler() {
             @Override
             public void publish(LogRecord r) {

@@ -1,9 +1,11 @@
 package io.cpumapd.daemon;
 
+import io.cpumapd.control.ControlServer;
 import io.cpumapd.counters.CounterRegistry;
 import io.cpumapd.dpdk.Eal;
 import io.cpumapd.dpdk.Port;
 import io.cpumapd.metrics.MetricsSource;
+import io.cpumapd.metrics.MetricsSource.ControlCounters;
 import io.cpumapd.metrics.PortCounter;
 import io.cpumapd.pipeline.Pipeline;
 import java.util.List;
@@ -15,7 +17,35 @@ final class PipelineMetrics implements MetricsSource {
     private final List<String> portNames;
     private final List<Port> ports;
 
+    private final ControlCounters control;
+
     PipelineMetrics(Pipeline p, FilterState filters) {
+        this(p, filters, null);
+    }
+
+    /** @param control the control server whose counters are exported too (null: none) */
+    PipelineMetrics(Pipeline p, FilterState filters, ControlServer control) {
+        this.control = control == null ? null : new ControlCounters() {
+            @Override
+            public long connections() {
+                return control.connections();
+            }
+
+            @Override
+            public long refusedBusy() {
+                return control.refusedConnections();
+            }
+
+            @Override
+            public long evictedIdle() {
+                return control.evictedConnections();
+            }
+
+            @Override
+            public long requestTimeouts() {
+                return control.timedOutRequests();
+            }
+        };
         this.p = p;
         this.filters = filters;
         this.portNames = List.copyOf(p.ports().keySet());
@@ -80,5 +110,25 @@ final class PipelineMetrics implements MetricsSource {
     @Override
     public long filterSwaps() {
         return filters.swaps();
+    }
+
+    @Override
+    public ControlCounters control() {
+        return control;
+    }
+
+    @Override
+    public long retirementsPending() {
+        return p.map().retirementsPending();
+    }
+
+    @Override
+    public long ringsDeferred() {
+        return p.map().ringsDeferred();
+    }
+
+    @Override
+    public long retirementsStuck() {
+        return p.stuckRetirements().size();
     }
 }

@@ -8,6 +8,7 @@ import io.cpumapd.config.ConfigException;
 import io.cpumapd.config.ConfigLoader;
 import io.cpumapd.config.CpuMapConfig;
 import io.cpumapd.config.CpuMapEntryConfig;
+import io.cpumapd.config.DaemonConfig;
 import io.cpumapd.config.MempoolBudget;
 import io.cpumapd.control.ControlException;
 import io.cpumapd.cpumap.CpuMap;
@@ -28,7 +29,8 @@ import java.util.function.IntFunction;
 
 /**
  * A reload (SIGHUP, {@code cpumapd reload}): re-reads the configuration file and applies what can change
- * while packets flow: the filter and its parameters, the cpumap entries and their programs. Everything
+ * while packets flow: the filter and its parameters, the cpumap entries and their programs, the
+ * {@code daemon} section (log level, stall time, stop timeout). Everything
  * is read, built and checked first (file, filter instances, programs, mempool budget, redirect cycles),
  * so a bad file changes nothing; keys that need a restart are named in one log line and left alone.
  */
@@ -127,13 +129,20 @@ final class Reload {
             updated.add(cpu);
         }
         filters.refreshTargets();
+        // The daemon section applies live: log level, stall time; the stop timeout is read when a stop begins.
+        DaemonConfig was = old.daemon();
+        DaemonConfig now = fresh.daemon();
+        Logging.level(now.logLevel());
+        pipeline.stallAfter(now.stallAfter());
         daemon.config(new Config(old.eal(), old.mempool(), old.ports(), old.rxWorkers(),
                 old.filter().with(fresh.filter().name(), fresh.filter().params()),
                 new CpuMapConfig(maxEntries, fresh.cpumap().entries()), old.consumer(), old.tap(), old.metrics(),
-                old.control()));
+                old.control(), now));
 
         String what = "reloaded " + file + ": filter " + (filterChanged ? "now " + filters.describe() : "unchanged")
-                + ", entries updated " + updated + ", deleted " + deleted;
+                + ", entries updated " + updated + ", deleted " + deleted
+                + (was.equals(now) ? "" : ", daemon now log_level " + now.logLevel() + " stall_after_ms "
+                        + now.stallAfterMs() + " stop_timeout_seconds " + now.stopTimeoutSeconds());
         Log.info("reload", what);
         if (!restart.isEmpty()) {
             Log.info("reload", "changed keys that need a restart, left as they are: " + String.join(", ", restart));
@@ -142,6 +151,7 @@ final class Reload {
         out.set("filter", Snapshots.filter(filters));
         ArrayNode u = out.putArray("updated");
         updated.forEach(u::add);
+        out.put("log_level", now.logLevel());
         ArrayNode d = out.putArray("deleted");
         deleted.forEach(d::add);
         ArrayNode r = out.putArray("restart_needed");

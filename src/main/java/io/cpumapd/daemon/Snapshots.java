@@ -79,7 +79,12 @@ final class Snapshots {
             w.queues().forEach(q -> qs.add(q.port() + "/" + q.queue()));
         }
         out.set("filter", filter(d.filters()));
-        out.set("cpumap", cpumap(p));
+        ObjectNode map = cpumap(p);
+        map.put("retirements_pending", p.map().retirementsPending());
+        map.put("rings_deferred", p.map().ringsDeferred());
+        ArrayNode stuck = map.putArray("retirements_stuck");
+        p.stuckRetirements().forEach(stuck::add);
+        out.set("cpumap", map);
         out.putObject("consumer").put("batch", p.spec().batch()).put("idle", p.spec().idle());
         if (p.tap() != null) {
             out.putObject("tap").put("name", p.tap().name()).put("queues", p.tap().queueCount());

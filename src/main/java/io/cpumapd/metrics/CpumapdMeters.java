@@ -132,6 +132,23 @@ public final class CpumapdMeters implements AutoCloseable {
                 source::mempoolInUse);
         counter("cpumapd.filter.swaps", "Times the RX filter was replaced", Tags.empty(), source::filterSwaps);
         gauge("cpumapd.cpumap.entries", "Live cpumap entries", Tags.empty(), source::cpumapEntries);
+        gauge("cpumapd.cpumap.retirements.pending", "Replaced or deleted entries whose consumer has not ended yet",
+                Tags.empty(), source::retirementsPending);
+        gauge("cpumapd.cpumap.retirements.stuck", "Retiring entries whose consumer did not end within the stall "
+                + "time (it keeps its lcore and ring)", Tags.empty(), source::retirementsStuck);
+        gauge("cpumapd.cpumap.rings.deferred", "Rings of retired entries kept until a stuck thread passes a "
+                + "quiescent point", Tags.empty(), source::ringsDeferred);
+        MetricsSource.ControlCounters control = source.control();
+        if (control != null) {
+            gauge("cpumapd.control.connections", "Control socket connections open", Tags.empty(),
+                    control::connections);
+            counter("cpumapd.control.connections.refused", "Control connections refused: the connection limit was "
+                    + "reached", Tags.empty(), control::refusedBusy);
+            counter("cpumapd.control.connections.evicted", "Control connections closed for idling or trickling "
+                    + "past the request deadline", Tags.empty(), control::evictedIdle);
+            counter("cpumapd.control.request.timeouts", "Control requests that did not finish within their "
+                    + "deadline", Tags.empty(), control::requestTimeouts);
+        }
     }
 
     /**

@@ -44,4 +44,35 @@ public interface MetricsSource {
 
     /** Filter replacements since start. */
     long filterSwaps();
+
+    /** The control socket's counters, or null when the source has no control socket (nothing exported then). */
+    default ControlCounters control() {
+        return null;
+    }
+
+    /** Replaced or deleted cpumap entries still draining (their consumers not ended yet). */
+    default long retirementsPending() {
+        return 0;
+    }
+
+    /** Of those, the ones whose consumer did not end within the stall time (stuck: a program that never returns). */
+    default long retirementsStuck() {
+        return 0;
+    }
+
+    /** Rings of retired entries kept until a stuck thread passes a quiescent point. */
+    default long ringsDeferred() {
+        return 0;
+    }
+
+    /** What {@code status -j} shows under "control", read at scrape time. */
+    interface ControlCounters {
+        long connections();
+
+        long refusedBusy();
+
+        long evictedIdle();
+
+        long requestTimeouts();
+    }
 }

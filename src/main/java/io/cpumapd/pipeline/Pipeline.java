@@ -149,7 +149,7 @@ public final class Pipeline implements AutoCloseable {
                     workerCount + spec.maxEntries(), row -> new String[] {"thread", row < workerCount
                             ? spec.workers().get(row).name() : "cpumap/" + (row - workerCount)});
             supervisor = new Supervisor(STALL_AFTER, supervision.newBlock(0, workerCount + spec.maxEntries()));
-            map = new CpuMap(spec.maxEntries(), Cpus.usable(), quiescence, this::newConsumer);
+            map = new CpuMap(spec.maxEntries(), Cpus.usable(), quiescence, this::newConsumer, STALL_AFTER);
             for (int i = 0; i < workerCount; i++) {
                 PipelineSpec.WorkerSpec w = spec.workers().get(i);
                 workers.add(newWorker(i, w, filterPerWorker.apply(i)));
@@ -289,6 +289,20 @@ public final class Pipeline implements AutoCloseable {
             workers.get(i).start(IdleStrategies.byName(spec.rxIdle(spec.workers().get(i)), () -> { }));
             supervisor.watch(workers.get(i), i);
         }
+    }
+
+    /**
+     * How long a hot thread may finish no poll before it is stalled, and a retired entry's consumer may
+     * take to end before its retirement is stuck; from now on (the daemon's {@code stall_after_ms}).
+     */
+    public void stallAfter(Duration d) {
+        supervisor.stallAfter(d);
+        map.stuckAfter(d);
+    }
+
+    /** Retired entries whose consumer did not end within the stall time (their threads' names). */
+    public List<String> stuckRetirements() {
+        return map.stuckRetirements();
     }
 
     /** {@code bpf_map_update_elem} on the live map (see {@link CpuMap#update}). */

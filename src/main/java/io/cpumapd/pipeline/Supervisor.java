@@ -24,7 +24,7 @@ final class Supervisor implements AutoCloseable {
     static final Duration PERIOD = Duration.ofMillis(100);
     private static final System.Logger LOG = System.getLogger("cpumapd.supervisor");
 
-    private final Duration stallAfter;
+    private volatile Duration stallAfter;
     private final CounterBlock counters;
     private final Map<HotAgent, Watch> watched = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -38,6 +38,11 @@ final class Supervisor implements AutoCloseable {
         this.stallAfter = stallAfter;
         this.counters = counters;
         timer.scheduleWithFixedDelay(this::check, PERIOD.toMillis(), PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The stall time from now on (a reload). */
+    void stallAfter(Duration d) {
+        stallAfter = d;
     }
 
     /** Watches {@code agent}, counted in row {@code row}, from now until {@link #forget}. */

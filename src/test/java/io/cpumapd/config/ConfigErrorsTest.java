@@ -50,7 +50,7 @@ class ConfigErrorsTest {
                         "rx_workers[0].queues[0].qeue", "rx_workers[0].queues[0].qeue: unknown key (known: port, queue)"),
                 arguments("unknown top-level key", BASE + "prots: {}\n", "prots",
                         "prots: unknown key (known: eal, mempool, ports, rx_workers, filter, cpumap, consumer, tap,"
-                                + " metrics, control)"),
+                                + " metrics, control, daemon)"),
                 arguments("a word for an integer", """
                         ports:
                           - {name: replay0, device: net_null0, rx_queues: two}
@@ -158,6 +158,14 @@ class ConfigErrorsTest {
                         "control.socket: \"run/cpumapd.sock\" is not an absolute path"),
                 arguments("socket path longer than sun_path", BASE + "control: {socket: /run/" + "s".repeat(120) + "}\n",
                         "control.socket", "control.socket: the path is 125 bytes long, a unix socket path may have 107"),
+                arguments("unknown log level", BASE + "daemon: {log_level: verbose}\n", "daemon.log_level",
+                        "daemon.log_level: \"verbose\" is not a log level (use error, warning, info, debug)"),
+                arguments("stall time too short", BASE + "daemon: {stall_after_ms: 10}\n", "daemon.stall_after_ms",
+                        "daemon.stall_after_ms: 10 is out of range 100..600000"),
+                arguments("stop timeout of 0", BASE + "daemon: {stop_timeout_seconds: 0}\n",
+                        "daemon.stop_timeout_seconds", "daemon.stop_timeout_seconds: 0 is out of range 1..3600"),
+                arguments("unknown daemon key", BASE + "daemon: {log: debug}\n", "daemon.log",
+                        "daemon.log: unknown key (known: log_level, stall_after_ms, stop_timeout_seconds)"),
                 arguments("bind is a host name", BASE + "metrics: {bind: localhost}\n", "metrics.bind",
                         "metrics.bind: \"localhost\" is not an IP address literal (e.g. 127.0.0.1, 0.0.0.0, ::1)"),
                 arguments("descriptors not a power of two", """

@@ -61,6 +61,9 @@ class ConfigLoaderTest {
         assertThat(c.metrics().socketAddress().getPort()).isEqualTo(9477);
         assertThat(c.control().socket()).isEqualTo(Path.of("/run/cpumapd/cpumapd.sock"));
         assertThat(c.control().modeBits()).isEqualTo(0600);
+        assertThat(c.daemon()).isEqualTo(new DaemonConfig("info", 2000, 20));
+        assertThat(c.daemon().stallAfter()).hasMillis(2000);
+        assertThat(c.daemon().stopTimeout()).hasSeconds(20);
         assertThat(c.ealArgs()).containsExactly("--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
                 "--vdev=net_pcap0,rx_pcap=" + pcap + ",infinite_rx=1");
     }
@@ -97,6 +100,7 @@ class ConfigLoaderTest {
         assertThat(c.tap()).isEqualTo(TapConfig.DEFAULT);
         assertThat(c.metrics()).isEqualTo(MetricsConfig.DEFAULT);
         assertThat(c.control()).isEqualTo(ControlConfig.DEFAULT);
+        assertThat(c.daemon()).isEqualTo(DaemonConfig.DEFAULT);
     }
 
     @Test

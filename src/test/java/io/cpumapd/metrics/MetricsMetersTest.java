@@ -72,6 +72,9 @@ class MetricsMetersTest {
         EXPECTED.put("cpumapd_mempool_in_use_mbufs", Expected.of("gauge", 1));
         EXPECTED.put("cpumapd_filter_swaps_total", Expected.of("counter", 1));
         EXPECTED.put("cpumapd_cpumap_entries", Expected.of("gauge", 1));
+        EXPECTED.put("cpumapd_cpumap_retirements_pending", Expected.of("gauge", 1));
+        EXPECTED.put("cpumapd_cpumap_retirements_stuck", Expected.of("gauge", 1));
+        EXPECTED.put("cpumapd_cpumap_rings_deferred", Expected.of("gauge", 1));
         EXPECTED.put("cpumapd_build_info", Expected.of("gauge", 1, "version", "dpdk_version"));
     }
 
