@@ -26,6 +26,8 @@ import java.util.function.BiFunction;
  * drains the ring, then the ring is freed.
  */
 public final class CpuMap implements AutoCloseable {
+    /** GRO of a new entry unless its update says otherwise: on (it is off by itself where a TAP cannot take GSO). */
+    public static final boolean DEFAULT_GRO = true;
     /** The kernel's limit on qsize (EOVERFLOW above it). */
     public static final int MAX_QSIZE = CpuMapEntryConfig.MAX_QSIZE;
     /** Update flags, as BPF_ANY / BPF_NOEXIST / BPF_EXIST. */
@@ -103,6 +105,12 @@ public final class CpuMap implements AutoCloseable {
      * would go round the consumers for ever).
      */
     public synchronized CpuMapEntry update(int key, int qsize, PacketFilter program, int flags, int[] redirects) {
+        return update(key, qsize, program, flags, redirects, DEFAULT_GRO);
+    }
+
+    /** As {@link #update(int, int, PacketFilter, int, int[])}, choosing whether the entry's consumer does GRO. */
+    public synchronized CpuMapEntry update(int key, int qsize, PacketFilter program, int flags, int[] redirects,
+            boolean gro) {
         if (closed) {
             throw new CpuMapException(Errno.ESHUTDOWN, "the cpumap is shutting down");
         }
@@ -127,7 +135,7 @@ public final class CpuMap implements AutoCloseable {
         int entryId = nextEntryId.getAndIncrement();
         Ring ring = Ring.create("cpumap" + id + "_" + key + "_" + entryId, qsize,
                 Ring.SINGLE_CONSUMER | Ring.EXACT_SIZE);
-        CpuMapEntry entry = new CpuMapEntry(entryId, key, qsize, program, ring, redirects.clone());
+        CpuMapEntry entry = new CpuMapEntry(entryId, key, qsize, program, ring, redirects.clone(), gro);
         try {
             EntryConsumer consumer = consumers.apply(this, entry);
             entry.consumer(consumer);

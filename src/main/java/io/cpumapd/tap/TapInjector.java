@@ -186,6 +186,11 @@ public final class TapInjector implements AutoCloseable {
         return written;
     }
 
+    /** Whether frames carry a vnet header, so GSO frames can be written. */
+    public boolean vnetHdr() {
+        return hdrLenBytes != 0;
+    }
+
     /** Frames added since the last flush. */
     public int pending() {
         return count;
