@@ -255,7 +255,7 @@ public final class CpuMap implements AutoCloseable {
     }
 
     private static EntryInfo info(int key, CpuMapEntry e) {
-        return new EntryInfo(key, e.qsize(), e.id(), e.program() == null ? "pass" : e.program().name());
+        return new EntryInfo(key, e.qsize(), e.id(), e.program() == null ? "pass" : e.program().name(), e.gro());
     }
 
     /** Every entry in key order (get_next_key walks 0..max-1). */
@@ -294,6 +294,6 @@ public final class CpuMap implements AutoCloseable {
     }
 
     /** What lookup shows: key, qsize, entry id (as the kernel's prog id shows the program) and program name. */
-    public record EntryInfo(int cpu, int qsize, int entryId, String program) {
+    public record EntryInfo(int cpu, int qsize, int entryId, String program, boolean gro) {
     }
 }
