@@ -84,7 +84,13 @@ public final class Gro {
 
     private final CounterBlock counters;
     private final Sink sink;
+    /**
+     * Headers of the GSO frames written since the last {@link #written()}: one area per frame, never
+     * per flow, since a flow written twice in a round has two frames pending in the injector at once.
+     */
     private final long slots;
+    private final int slotCount;
+    private int nextSlot;
     // Per flow, indexed by flow slot (f) or f * MAX_SEGMENTS + segment.
     private final TapInjector[] inj = new TapInjector[MAX_FLOWS];
     private final long[] first = new long[MAX_FLOWS];       // data address of the first segment
@@ -118,10 +124,17 @@ public final class Gro {
      * @param counters a {@link TapCounter} row (the GRO columns are written)
      * @param arena    owns the headers' copies; must outlive this object
      */
-    public Gro(CounterBlock counters, Sink sink, Arena arena) {
+    public Gro(CounterBlock counters, Sink sink, int framesPerRound, Arena arena) {
         this.counters = counters;
         this.sink = sink;
-        this.slots = arena.allocate((long) SLOT_BYTES * MAX_FLOWS, 64).address();
+        // Each GSO frame takes two segments at least: half the round's packets, plus a spare.
+        this.slotCount = framesPerRound / 2 + 1;
+        this.slots = arena.allocate((long) SLOT_BYTES * slotCount, 64).address();
+    }
+
+    /** The injectors wrote every frame flushed so far: their header areas may be used again. */
+    public void written() {
+        nextSlot = 0;
     }
 
     /**
@@ -400,9 +413,13 @@ public final class Gro {
             to.addSlice(first[f], firstLen[f]);
             to.endFrame();
         } else {
-            writeHeaders(f);
-            long slot = slots + (long) f * SLOT_BYTES;
             sink.room(to, 1 + n);
+            if (nextSlot == slotCount) {
+                throw new IllegalStateException("more GSO frames in a round than " + slotCount
+                        + ": the caller passes more packets between writes than it said");
+            }
+            long slot = slots + (long) nextSlot++ * SLOT_BYTES;
+            writeHeaders(f, slot);
             to.beginFrame(slot);
             to.addSlice(slot + HEADER_COPY, hdrLen[f]);
             int base = f * MAX_SEGMENTS;
@@ -421,8 +438,7 @@ public final class Gro {
     }
 
     /** The vnet header and the headers' copy of flow {@code f}'s GSO frame. */
-    private void writeHeaders(int f) {
-        long slot = slots + (long) f * SLOT_BYTES;
+    private void writeHeaders(int f, long slot) {
         long h = slot + HEADER_COPY;
         int l4 = ipv[f] == 4 ? ETH + 20 : ETH + 40;
         MemorySegment.copy(M, first[f], M, h, hdrLen[f]);

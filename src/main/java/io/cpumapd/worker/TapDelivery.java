@@ -87,7 +87,7 @@ public final class TapDelivery implements Delivery {
             public void added(TapInjector inj) {
                 markUsed(inj);
             }
-        }, arena);
+        }, capacity, arena);
     }
 
     /**
@@ -179,6 +179,7 @@ public final class TapDelivery implements Delivery {
             used[i] = null;
         }
         usedCount = 0;
+        gro.written();
         Mbuf.freeBulk(pending, count);
         count = 0;
         return failed;

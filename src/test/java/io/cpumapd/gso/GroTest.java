@@ -15,14 +15,20 @@ import io.cpumapd.testkit.RingPort;
 import io.cpumapd.worker.TapDelivery;
 import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
+import io.cpumapd.pcap.PcapRecord;
+import io.cpumapd.testkit.Capture;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The merge decisions of {@link Gro}, through the consumer's real {@link TapDelivery} into a real
@@ -252,6 +258,48 @@ class GroTest {
         // The ninth flow evicts flow 0, whose second segment then finds no flow and evicts flow 1.
         assertThat(flushes(TapCounter.GRO_FLUSH_EVICTED)).isEqualTo(2);
         expect(Gro.MAX_FLOWS + 2, 0, 0);
+    }
+
+    @Test
+    void theKernelGetsEveryByteOnceInItsPlaceAcrossSeveralFramesOfAFlowInOneRound(@TempDir Path dir)
+            throws Exception {
+        // Flow A's 70 segments in one round: two GSO frames of one flow pending in the injector at once.
+        List<byte[]> first = new ArrayList<>();
+        List<byte[]> second = new ArrayList<>();
+        for (int i = 0; i < 70; i++) {
+            first.add(seg().seq(i).build());
+            byte[] b = seg().ipv6().port(40001).seq(i).len(i == 69 ? 300 : MSS).build();
+            (i < 58 ? first : second).add(b);
+        }
+        List<PcapRecord> got;
+        try (Capture capture = Capture.start(ns, tap.name(), dir.resolve("in.pcap"))) {
+            round(first);
+            round(second);
+            got = capture.stopWhenQuiet();
+        }
+        expect(4, 140, 4); // A: [64] [6]; B: [58], then [12] in the second round
+        assertThat(got).hasSize(4);
+        Map<Integer, Long> bytesByPort = new HashMap<>();
+        for (PcapRecord r : got) {
+            byte[] b = r.data();
+            assertThat(r.truncated()).isFalse();
+            boolean v6 = Frames.u16(b, 12) == 0x86DD;
+            int l4 = v6 ? 54 : 34;
+            int end = v6 ? l4 + Frames.u16(b, 18) : 14 + Frames.u16(b, 16);
+            assertThat(end).as("IP length of a %d-byte frame", b.length).isEqualTo(b.length);
+            if (!v6) {
+                assertThat(Frames.sum(b, 14, 20, 0)).as("IPv4 header checksum").isEqualTo(0xFFFF);
+            }
+            long seq = Frames.u32(b, l4 + 4);
+            int payloadAt = l4 + (b[l4 + 12] >> 4 & 0xF) * 4;
+            for (int k = payloadAt; k < end; k++) {
+                assertThat(b[k]).as("byte %d of the stream", seq + k - payloadAt).isEqualTo((byte) (seq + k - payloadAt));
+            }
+            int port = Frames.u16(b, l4);
+            assertThat(seq).as("frames of port %d in order", port).isEqualTo(bytesByPort.getOrDefault(port, 0L));
+            bytesByPort.merge(port, (long) (end - payloadAt), Long::sum);
+        }
+        assertThat(bytesByPort).containsEntry(40000, 70L * MSS).containsEntry(40001, 69L * MSS + 300);
     }
 
     @Test
