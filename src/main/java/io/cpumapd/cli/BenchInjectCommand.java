@@ -90,7 +90,7 @@ public final class BenchInjectCommand implements Callable<Integer> {
         Map<String, Object> machine;
         List<Map<String, Object>> rows = new ArrayList<>();
         try (Eal eal = Eal.init(args); Mempool pool = Mempool.create("inject", 4095, 256, Mempool.DEFAULT_DATA_ROOM);
-                TapDevice tap = TapDevice.create(TapOptions.builder("cpm" + tag + "bench%d").vnetHdr(true).build())) {
+                TapDevice tap = TapDevice.create(TapOptions.builder("cpm" + tag + "bench%d").offloads(true).build())) {
             machine = Machine.describe();
             eal.attach("net_tap0,iface=" + dpdkTap);
             Port port = Port.byName("net_tap0");

@@ -74,6 +74,7 @@ public final class Gro {
     private static final int ETH_P_IPV4 = 0x0800;
     private static final int ETH_P_IPV6 = 0x86DD;
     private static final int IPPROTO_TCP = 6;
+    private static final int IPPROTO_UDP = 17;
     private static final int TCP_PSH = 0x08;
     private static final int TCP_ACK = 0x10;
     private static final int IPV4_DF = 0x4000;
@@ -106,6 +107,7 @@ public final class Gro {
     private final int[] lastWindow = new int[MAX_FLOWS];
     private final int[] lastLen = new int[MAX_FLOWS];
     private final boolean[] psh = new boolean[MAX_FLOWS];
+    private final int[] proto = new int[MAX_FLOWS];
     private final long[] payload = new long[MAX_FLOWS * MAX_SEGMENTS];
     private int held;
     private int victim;
@@ -118,6 +120,7 @@ public final class Gro {
     private int pPayload;
     private int pFlags;
     private int pPorts;
+    private int pProto;
     private boolean pKeyed;
 
     /**
@@ -147,7 +150,7 @@ public final class Gro {
         if (!injector.vnetHdr()) {
             return false; // no vnet header, no GSO: such a TAP gets every frame alone
         }
-        int verdict = classify(m);
+        int verdict = classify(m, injector);
         if (verdict == NOT_TCP) {
             return false;
         }
@@ -209,7 +212,7 @@ public final class Gro {
      * Reads the frame's headers into the scratch fields. {@code pKeyed} says whether its flow key
      * (addresses, ports) was found, so a non-candidate can still flush its own flow.
      */
-    private int classify(long m) {
+    private int classify(long m, TapInjector injector) {
         pKeyed = false;
         if (Mbuf.segments(m) != 1) {
             return maybeTcp(m);
@@ -224,7 +227,8 @@ public final class Gro {
         int ipEnd;
         if (etherType == ETH_P_IPV4) {
             int verIhl = u8(d + ETH);
-            if (u8(d + ETH + 9) != IPPROTO_TCP) {
+            pProto = u8(d + ETH + 9);
+            if (pProto != IPPROTO_TCP && (pProto != IPPROTO_UDP || !injector.uso4())) {
                 return NOT_TCP;
             }
             int frag = u16(d + ETH + 6);
@@ -242,11 +246,15 @@ public final class Gro {
                 return NOT_MERGEABLE;
             }
         } else if (etherType == ETH_P_IPV6) {
-            if (u8(d + ETH + 6) != IPPROTO_TCP) {
+            pProto = u8(d + ETH + 6);
+            if (pProto == IPPROTO_UDP && !injector.uso6()) {
+                return NOT_TCP;
+            }
+            if (pProto != IPPROTO_TCP && pProto != IPPROTO_UDP) {
                 // Extension headers (or not TCP at all): only TCP behind them would matter.
                 return isIpv6Extension(u8(d + ETH + 6)) ? NOT_MERGEABLE : NOT_TCP;
             }
-            if ((u8(d + ETH) >> 4) != 6 || ETH + 60 > len) {
+            if ((u8(d + ETH) >> 4) != 6 || ETH + 48 > len) {
                 return NOT_MERGEABLE;
             }
             pL4 = ETH + 40;
@@ -257,6 +265,12 @@ public final class Gro {
             return etherType == 0x8100 || etherType == 0x88A8 ? NOT_MERGEABLE : NOT_TCP;
         }
         if (ipEnd > len) {
+            return NOT_MERGEABLE;
+        }
+        if (pProto == IPPROTO_UDP) {
+            return classifyUdp(ol, ipEnd);
+        }
+        if (pL4 + 20 > len) {
             return NOT_MERGEABLE;
         }
         int thl = (u8(d + pL4 + 12) >> 4) * 4;
@@ -277,7 +291,35 @@ public final class Gro {
             return BAD_CHECKSUM;
         }
         if ((ol & OlFlags.RX_L4_CKSUM_MASK) != OlFlags.RX_L4_CKSUM_GOOD
-                && Checksum.fold(Checksum.add(d + pL4, ipEnd - pL4, pseudo(d, pIpv, ipEnd - pL4))) != 0xFFFF) {
+                && Checksum.fold(Checksum.add(d + pL4, ipEnd - pL4, pseudo(d, pIpv, IPPROTO_TCP, ipEnd - pL4))) != 0xFFFF) {
+            return BAD_CHECKSUM;
+        }
+        return CANDIDATE;
+    }
+
+    /** Equal-sized datagrams: a valid checksum (IPv4's 0, none, is valid), length fields that agree. */
+    private int classifyUdp(long ol, int ipEnd) {
+        pHdrLen = pL4 + 8;
+        pFlags = 0;
+        int udpLen = u16(d + pL4 + 4);
+        pPayload = udpLen - 8;
+        if (pPayload <= 0 || pL4 + udpLen != ipEnd) {
+            return NOT_MERGEABLE;
+        }
+        if ((ol & OlFlags.RX_IP_CKSUM_MASK) == OlFlags.RX_IP_CKSUM_BAD
+                || (ol & OlFlags.RX_L4_CKSUM_MASK) == OlFlags.RX_L4_CKSUM_BAD) {
+            return BAD_CHECKSUM;
+        }
+        if (pIpv == 4 && (ol & OlFlags.RX_IP_CKSUM_MASK) != OlFlags.RX_IP_CKSUM_GOOD
+                && Checksum.fold(Checksum.add(d + ETH, 20, 0)) != 0xFFFF) {
+            return BAD_CHECKSUM;
+        }
+        int check = u16(d + pL4 + 6);
+        if (check == 0) {
+            return pIpv == 4 ? CANDIDATE : BAD_CHECKSUM; // IPv6 requires one
+        }
+        if ((ol & OlFlags.RX_L4_CKSUM_MASK) != OlFlags.RX_L4_CKSUM_GOOD && Checksum.fold(Checksum.add(d + pL4,
+                udpLen, pseudo(d, pIpv, IPPROTO_UDP, udpLen))) != 0xFFFF) {
             return BAD_CHECKSUM;
         }
         return CANDIDATE;
@@ -306,7 +348,8 @@ public final class Gro {
             return -1;
         }
         for (int f = 0; f < MAX_FLOWS; f++) {
-            if (ipv[f] == pIpv && ports[f] == pPorts && inj[f] == injector && sameFlow(first[f], d, pIpv)) {
+            if (ipv[f] == pIpv && ports[f] == pPorts && proto[f] == pProto && inj[f] == injector
+                    && sameFlow(first[f], d, pIpv)) {
                 return f;
             }
         }
@@ -329,9 +372,12 @@ public final class Gro {
     /** Whether the classified candidate may follow flow {@code f}'s last segment. */
     private boolean joins(int f) {
         long a = first[f];
-        if (pHdrLen != hdrLen[f] || pPayload > mss[f] || u32(d + pL4 + 4) != nextSeq[f]
-                || M.get(U32, d + pL4 + 8) != M.get(U32, a + pL4 + 8)) {
-            return false; // other options' length, bigger, out of order / retransmitted, other ack
+        if (pHdrLen != hdrLen[f] || pPayload > mss[f]) {
+            return false; // other options' length, bigger
+        }
+        if (pProto == IPPROTO_TCP
+                && (u32(d + pL4 + 4) != nextSeq[f] || M.get(U32, d + pL4 + 8) != M.get(U32, a + pL4 + 8))) {
+            return false; // out of order, retransmitted, other ack
         }
         if (segs[f] == MAX_SEGMENTS || payloadTotal[f] + pPayload + pHdrLen - pL4 > ipRoom(f)) {
             return false;
@@ -391,14 +437,17 @@ public final class Gro {
         payloadTotal[f] = 0;
         ports[f] = pPorts;
         psh[f] = false;
+        proto[f] = pProto;
         append(f, d);
     }
 
     private void append(int f, long data) {
         payload[f * MAX_SEGMENTS + segs[f]++] = data + pHdrLen;
         payloadTotal[f] += pPayload;
-        nextSeq[f] = u32(data + pL4 + 4) + pPayload;
-        lastWindow[f] = u16(data + pL4 + 14);
+        if (pProto == IPPROTO_TCP) {
+            nextSeq[f] = u32(data + pL4 + 4) + pPayload;
+            lastWindow[f] = u16(data + pL4 + 14);
+        }
         lastLen[f] = pPayload;
         psh[f] |= (pFlags & TCP_PSH) != 0;
     }
@@ -450,23 +499,31 @@ public final class Gro {
         } else {
             M.set(BE16, h + ETH + 4, (short) l4Length);
         }
-        if (psh[f]) {
-            M.set(ValueLayout.JAVA_BYTE, h + l4 + 13, (byte) (TCP_ACK | TCP_PSH));
-        }
-        M.set(BE16, h + l4 + 14, (short) lastWindow[f]);
-        // CHECKSUM_PARTIAL: the field holds the pseudo-header's sum, as tcp4_gro_complete leaves it.
-        M.set(BE16, h + l4 + 16, (short) Checksum.fold(pseudo(h, ipv[f], l4Length)));
+        int seed = Checksum.fold(pseudo(h, ipv[f], proto[f], l4Length));
         VnetHeader.clear(M, slot);
-        VnetHeader.needsCsum(M, slot, l4, 16);
-        VnetHeader.gsoType(M, slot, ipv[f] == 4 ? VnetHeader.GSO_TCPV4 : VnetHeader.GSO_TCPV6);
+        if (proto[f] == IPPROTO_UDP) {
+            M.set(BE16, h + l4 + 4, (short) l4Length);
+            M.set(BE16, h + l4 + 6, (short) seed); // the kernel completes each datagram's from it
+            VnetHeader.needsCsum(M, slot, l4, 6);
+            VnetHeader.gsoType(M, slot, VnetHeader.GSO_UDP_L4);
+        } else {
+            if (psh[f]) {
+                M.set(ValueLayout.JAVA_BYTE, h + l4 + 13, (byte) (TCP_ACK | TCP_PSH));
+            }
+            M.set(BE16, h + l4 + 14, (short) lastWindow[f]);
+            // CHECKSUM_PARTIAL: the field holds the pseudo-header's sum, as tcp4_gro_complete leaves it.
+            M.set(BE16, h + l4 + 16, (short) seed);
+            VnetHeader.needsCsum(M, slot, l4, 16);
+            VnetHeader.gsoType(M, slot, ipv[f] == 4 ? VnetHeader.GSO_TCPV4 : VnetHeader.GSO_TCPV6);
+        }
         VnetHeader.hdrLenBytes(M, slot, hdrLen[f]);
         VnetHeader.gsoSizeBytes(M, slot, mss[f]);
     }
 
     /** The TCP pseudo-header's sum (not folded) for the frame at {@code frame}. */
-    private static long pseudo(long frame, int version, int l4Length) {
+    private static long pseudo(long frame, int version, int protocol, int l4Length) {
         long addrs = version == 4 ? Checksum.add(frame + ETH + 12, 8, 0) : Checksum.add(frame + ETH + 8, 32, 0);
-        return addrs + IPPROTO_TCP + l4Length;
+        return addrs + protocol + l4Length;
     }
 
     private static int u8(long a) {

@@ -17,6 +17,8 @@ import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import io.cpumapd.pcap.PcapRecord;
 import io.cpumapd.testkit.Capture;
+import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -60,7 +62,8 @@ class GroTest {
         ring = RingPort.start("gro_test");
         pool = ring.pool();
         String name = "t16g" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0x100000));
-        tap = TapDevice.create(TapOptions.builder(name).vnetHdr(true).build());
+        // Offloads: the TAP takes USO (kernel 6.2+), so UDP datagrams merge too.
+        tap = TapDevice.create(TapOptions.builder(name).offloads(true).build());
         ns = NetNamespace.create("n16g");
         ns.moveLink(tap.name());
         ns.exec("ip", "addr", "add", "198.19.16.1/24", "dev", tap.name());
@@ -300,6 +303,69 @@ class GroTest {
             bytesByPort.merge(port, (long) (end - payloadAt), Long::sum);
         }
         assertThat(bytesByPort).containsEntry(40000, 70L * MSS).containsEntry(40001, 69L * MSS + 300);
+    }
+
+    @Test
+    void equalSizedDatagramsOfAFlowBecomeOneUdpGsoFrameAndEveryDatagramReachesTheSocket() throws Exception {
+        assertThat(tap.offloads() & TapDevice.TUN_F_USO4).as("this kernel takes USO").isNotZero();
+        try (DatagramChannel socket = ns.runInside(() -> {
+            DatagramChannel c = DatagramChannel.open();
+            c.bind(new InetSocketAddress("198.19.16.1", 9999));
+            c.configureBlocking(false);
+            return c;
+        })) {
+            List<byte[]> f = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                f.add(datagram(i, i == 9 ? 300 : 1200, false));
+            }
+            f.add(datagram(10, 1200, false)); // bigger than the short one: a flow of its own
+            f.add(datagram(11, 1200, true));  // bad checksum: alone, and the kernel drops it
+            f.add(datagram(12, 1200, false));
+            round(f);
+            expect(4, 10, 1); // [0..9] [10] [11 alone] [12]
+            assertThat(delta(TapCounter.GRO_BAD_CHECKSUM)).isEqualTo(1);
+            assertKernelGot(4, -1);
+            List<Integer> got = new ArrayList<>();
+            ByteBuffer b = ByteBuffer.allocate(2048);
+            long end = System.nanoTime() + 5_000_000_000L;
+            while (got.size() < 12 && System.nanoTime() < end) {
+                b.clear();
+                if (socket.receive(b) == null) {
+                    Thread.sleep(5);
+                    continue;
+                }
+                b.flip();
+                int i = b.get(0);
+                for (int k = 0; k < b.limit(); k++) {
+                    assertThat(b.get(k)).as("byte %d of datagram %d", k, i).isEqualTo((byte) (k == 0 ? i : i + k));
+                }
+                assertThat(b.limit()).isEqualTo(i == 9 ? 300 : 1200);
+                got.add(i);
+            }
+            assertThat(got).as("datagrams the socket received, in order").containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+                    10, 12);
+        }
+    }
+
+    private static byte[] datagram(int i, int payload, boolean badChecksum) {
+        ByteBuffer b = ByteBuffer.allocate(14 + 20 + 8 + payload);
+        b.put(tap.macAddress()).put(PEER_MAC).putShort((short) 0x0800);
+        b.put((byte) 0x45).put((byte) 0).putShort((short) (28 + payload)).putShort((short) 0).putShort((short) 0x4000)
+                .put((byte) 64).put((byte) 17).putShort((short) 0).put(PEER4).put(HOST4);
+        b.putShort((short) 5000).putShort((short) 9999).putShort((short) (8 + payload)).putShort((short) 0);
+        b.put((byte) i);
+        for (int k = 1; k < payload; k++) {
+            b.put((byte) (i + k));
+        }
+        byte[] f = b.array();
+        int c = ~Frames.sum(f, 14, 20, 0) & 0xFFFF;
+        f[24] = (byte) (c >> 8);
+        f[25] = (byte) c;
+        int u = ~Frames.sum(f, 34, 8 + payload, Frames.sum(f, 26, 8, 0) + 17 + 8 + payload) & 0xFFFF;
+        u = (u == 0 ? 0xFFFF : u) ^ (badChecksum ? 0x10 : 0);
+        f[40] = (byte) (u >> 8);
+        f[41] = (byte) u;
+        return f;
     }
 
     @Test
