@@ -142,7 +142,14 @@ public final class TapDelivery implements Delivery {
             refused += flush();
         }
         pending.set(count++, m);
-        return inj != null && add(inj, Mbuf.vnetHeaderAddress(m), m);
+        if (inj == null) {
+            return false;
+        }
+        // The RX core's header in the mbuf goes with a segment written alone; a GSO frame gets GRO's own.
+        if (groOn && gro.offer(m, inj, Mbuf.vnetHeaderAddress(m))) {
+            return true;
+        }
+        return add(inj, Mbuf.vnetHeaderAddress(m), m);
     }
 
     private boolean add(TapInjector inj, long header, long m) {

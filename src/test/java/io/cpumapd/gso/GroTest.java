@@ -369,6 +369,21 @@ class GroTest {
     }
 
     @Test
+    void skbModeFramesWhoseHeaderTheRxCoreBuiltMergeTheSame() {
+        for (int i = 0; i < 10; i++) {
+            long m = mbuf(seg().seq(i).build(), 0);
+            Frames.vnetHeader(m, 0, 0, 0, 0, 0); // what the RX core's SkBuff left in the metadata area
+            assertThat(delivery.passBuilt(m)).isTrue();
+        }
+        long alone = mbuf(seg().seq(10).flags(0x11).build(), 0); // FIN: alone, with its own header
+        Frames.vnetHeader(alone, 0, 0, 0, 0, 0);
+        assertThat(delivery.passBuilt(alone)).isTrue();
+        assertThat(delivery.flush()).isZero();
+        expect(2, 10, 1);
+        assertKernelGot(2, 14 + 20 + 32 + 10 * MSS + 14 + 20 + 32 + MSS);
+    }
+
+    @Test
     void offTheSameSegmentsGoOneByOne() {
         delivery.gro(false);
         List<byte[]> f = new ArrayList<>();
