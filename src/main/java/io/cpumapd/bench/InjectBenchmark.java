@@ -1,10 +1,13 @@
 package io.cpumapd.bench;
 
+import io.cpumapd.dpdk.HandleArray;
+import io.cpumapd.dpdk.Mbuf;
 import io.cpumapd.dpdk.Mempool;
 import io.cpumapd.dpdk.Native;
 import io.cpumapd.dpdk.Port;
 import io.cpumapd.tap.TapDevice;
 import io.cpumapd.tap.TapInjector;
+import io.cpumapd.worker.TapDelivery;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
@@ -33,6 +36,16 @@ public final class InjectBenchmark {
     /** Frames written per second and frames the kernel refused. */
     public record Rate(double pps, long errors) {
     }
+
+    /**
+     * The consumer's way into the kernel ({@link TapDelivery}, GRO on or off): segments are the
+     * traffic's frames passed (original frames delivered), frames what the TAP took (a GSO frame is one).
+     */
+    public record DeliveryRate(double segmentsPerSecond, double framesPerSecond, double gbps, long errors) {
+    }
+
+    /** Packets per dequeue round of the consumer benchmark: what a consumer with GRO on dequeues at most. */
+    public static final int ROUND = 64;
 
     /** Frames of bulk traffic the Java injector cycles through: each flow in sequence but at the wrap. */
     public static final int TRAFFIC_CYCLE = 1024;
@@ -86,6 +99,51 @@ public final class InjectBenchmark {
                 now = System.nanoTime();
             }
             return new Rate(sent * 1e9 / (now - start), injector.counters().errors());
+        }
+    }
+
+    /**
+     * (e) the consumer's delivery: per round, {@link #ROUND} mbufs from {@code pool} get the traffic's next
+     * frames written into them (as RX would leave them), are passed to a {@link TapDelivery} of the TAP's
+     * queue 0 with GRO {@code gro}, and flushed (one writev per frame, then the mbufs are freed). The
+     * traffic's checksums are verified in Java when GRO is on (no NIC verdict in the mbufs).
+     */
+    public DeliveryRate delivery(boolean gro, Mempool pool, long durationNs) {
+        SegmentTraffic source = traffic.create();
+        if (source == null) {
+            throw new IllegalArgumentException("the delivery benchmark needs tcp or udp traffic");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            TapDelivery d = new TapDelivery(tap, 0, ROUND, arena);
+            d.gro(gro);
+            HandleArray h = new HandleArray(arena, ROUND);
+            long frames0 = d.counters().packets();
+            long errors0 = d.counters().errors();
+            long segments = 0;
+            long bytes = 0;
+            long start = System.nanoTime();
+            long now = start;
+            while (now - start < durationNs) {
+                for (int r = 0; r < 8; r++) {
+                    if (!Mbuf.allocBulk(pool, h, ROUND)) {
+                        throw new IllegalStateException("mempool empty: mbufs are not coming back");
+                    }
+                    for (int i = 0; i < ROUND; i++) {
+                        long m = h.get(i);
+                        int len = source.writeNext(Native.ALL, Mbuf.dataAddress(m));
+                        Mbuf.setLength(m, len);
+                        Mbuf.setPort(m, 0);
+                        Mbuf.setOlFlags(m, 0);
+                        d.pass(m);
+                        bytes += len;
+                    }
+                    segments += ROUND - d.flush();
+                }
+                now = System.nanoTime();
+            }
+            double s = (now - start) / 1e9;
+            return new DeliveryRate(segments / s, (d.counters().packets() - frames0) / s, bytes * 8 / s / 1e9,
+                    d.counters().errors() - errors0);
         }
     }
 

@@ -37,6 +37,8 @@ import picocli.CommandLine.Spec;
                         + "them right away."})
 public final class BenchInjectCommand implements Callable<Integer> {
     static final String[] METHODS = {"java-injector", "c-write", "c-writev", "dpdk-net_tap"};
+    /** With tcp or udp traffic: the consumer's delivery (TapDelivery) with GRO off and on, segments per second. */
+    static final String[] DELIVERY_METHODS = {"delivery-gro-off", "delivery-gro-on"};
 
     @Spec
     CommandSpec spec;
@@ -57,6 +59,10 @@ public final class BenchInjectCommand implements Callable<Integer> {
     @Option(names = "--core", defaultValue = "-1", description = "Core of the injecting thread (default: the last CPU).")
     int core;
 
+    @Option(names = "--tag", defaultValue = "", paramLabel = "TAG",
+            description = "Put TAG (up to 4 characters) in the TAPs' names and the DPDK file prefix, to tell runs apart.")
+    String tag;
+
     @Mixin
     BenchJsonOptions output;
 
@@ -74,14 +80,17 @@ public final class BenchInjectCommand implements Callable<Integer> {
         }
         int cpu = core >= 0 ? core : Cpus.online().length() - 1;
         long pid = ProcessHandle.current().pid();
-        String dpdkTap = "cpmtap" + pid % 1_000_000;
+        if (tag.length() > 4 || !tag.matches("[A-Za-z0-9]*")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--tag takes up to 4 letters or digits");
+        }
+        String dpdkTap = "cpm" + tag + "tap" + pid % 1_000_000;
         List<String> args = List.of("--no-huge", "-m", "512", "--no-shconf", "--no-pci", "--no-telemetry", "-l", "0",
-                "--log-level=lib.eal:warning", "--file-prefix=cpumapd-inject-" + pid);
+                "--log-level=lib.eal:warning", "--file-prefix=cpumapd-inject-" + tag + pid);
         long durationNs = (long) (durationSeconds * 1e9);
         Map<String, Object> machine;
         List<Map<String, Object>> rows = new ArrayList<>();
         try (Eal eal = Eal.init(args); Mempool pool = Mempool.create("inject", 4095, 256, Mempool.DEFAULT_DATA_ROOM);
-                TapDevice tap = TapDevice.create(TapOptions.builder("cpmbench%d").vnetHdr(true).build())) {
+                TapDevice tap = TapDevice.create(TapOptions.builder("cpm" + tag + "bench%d").offloads(true).build())) {
             machine = Machine.describe();
             eal.attach("net_tap0,iface=" + dpdkTap);
             Port port = Port.byName("net_tap0");
@@ -99,37 +108,65 @@ public final class BenchInjectCommand implements Callable<Integer> {
                     progress.printf("traffic: %s; the Java injector cycles through %d of its frames, the C loops "
                             + "and net_tap repeat the first%n", bulk, InjectBenchmark.TRAFFIC_CYCLE);
                 }
+                String[] methods = METHODS;
+                if (bulk != null) {
+                    methods = java.util.Arrays.copyOf(METHODS, METHODS.length + DELIVERY_METHODS.length);
+                    System.arraycopy(DELIVERY_METHODS, 0, methods, METHODS.length, DELIVERY_METHODS.length);
+                    progress.printf("delivery-gro-off/on: the consumer's TapDelivery, %d mbufs per round (traffic "
+                            + "written into them, passed, one flush); rate = segments delivered per second%n",
+                            InjectBenchmark.ROUND);
+                }
+                final String[] all = methods;
                 for (int size : sizes) {
                     byte[] frame = bulk != null ? trafficSpec.create().next() : BenchFrames.udp(1, size)[0];
-                    double[][] pps = new double[METHODS.length][rounds];
-                    long[] errors = new long[METHODS.length];
+                    double[][] pps = new double[all.length][rounds];
+                    double[][] framesPs = new double[all.length][rounds];
+                    double[][] gbps = new double[all.length][rounds];
+                    long[] errors = new long[all.length];
                     long rx0 = rxPackets(tap.name()) + rxPackets(dpdkTap);
                     runPinned(cpu, () -> {
                         bench.java(frame, durationNs / 4); // JIT warm-up
+                        if (all.length > METHODS.length) {
+                            bench.delivery(true, pool, durationNs / 4); // JIT warm-up of the GRO path
+                        }
                         for (int r = 0; r < rounds; r++) {
-                            for (int k = 0; k < METHODS.length; k++) {
-                                int m = (k + r) % METHODS.length;
-                                InjectBenchmark.Rate rate = switch (m) {
-                                    case 0 -> bench.java(frame, durationNs);
-                                    case 1 -> bench.cWrite(frame, durationNs);
-                                    case 2 -> bench.cWritev(frame, durationNs);
-                                    default -> InjectBenchmark.netTap(port, pool, frame, batch, durationNs);
-                                };
+                            for (int k = 0; k < all.length; k++) {
+                                int m = (k + r) % all.length;
+                                InjectBenchmark.Rate rate;
+                                if (m >= METHODS.length) {
+                                    InjectBenchmark.DeliveryRate d = bench.delivery(m == METHODS.length + 1, pool,
+                                            durationNs);
+                                    rate = new InjectBenchmark.Rate(d.segmentsPerSecond(), d.errors());
+                                    framesPs[m][r] = d.framesPerSecond();
+                                    gbps[m][r] = d.gbps();
+                                } else {
+                                    rate = switch (m) {
+                                        case 0 -> bench.java(frame, durationNs);
+                                        case 1 -> bench.cWrite(frame, durationNs);
+                                        case 2 -> bench.cWritev(frame, durationNs);
+                                        default -> InjectBenchmark.netTap(port, pool, frame, batch, durationNs);
+                                    };
+                                    framesPs[m][r] = rate.pps();
+                                    gbps[m][r] = rate.pps() * size * 8 / 1e9;
+                                }
                                 pps[m][r] = rate.pps();
                                 errors[m] += rate.errors();
-                                progress.printf(Locale.ROOT, "  %5d B  round %d  %-14s %8.3f Mpps%n", size, r + 1,
-                                        METHODS[m], rate.pps() / 1e6);
+                                progress.printf(Locale.ROOT, "  %5d B  round %d  %-16s %8.3f Mpps %8.3f Mframes/s "
+                                        + "%7.2f Gbit/s%n", size, r + 1, all[m], rate.pps() / 1e6,
+                                        framesPs[m][r] / 1e6, gbps[m][r]);
                                 progress.flush();
                             }
                         }
                     });
                     long arrived = rxPackets(tap.name()) + rxPackets(dpdkTap) - rx0;
                     double base = median(pps[1]);
-                    for (int m = 0; m < METHODS.length; m++) {
+                    for (int m = 0; m < all.length; m++) {
                         Map<String, Object> row = new LinkedHashMap<>();
                         row.put("frameBytes", size);
-                        row.put("method", METHODS[m]);
+                        row.put("method", all[m]);
                         row.put("mpps", median(pps[m]) / 1e6);
+                        row.put("framesMpps", median(framesPs[m]) / 1e6);
+                        row.put("gbps", median(gbps[m]));
                         row.put("ratioToCWrite", median(pps[m]) / base);
                         row.put("errors", errors[m]);
                         row.put("roundsMpps", java.util.Arrays.stream(pps[m]).map(v -> v / 1e6).toArray());
@@ -137,16 +174,27 @@ public final class BenchInjectCommand implements Callable<Integer> {
                     }
                     progress.printf(Locale.ROOT, "  %5d B: the two TAPs counted %,d frames received (rx_packets)%n",
                             size, arrived);
+                    if (all.length > METHODS.length) {
+                        double[] ratio = new double[rounds];
+                        for (int r = 0; r < rounds; r++) {
+                            ratio[r] = pps[METHODS.length + 1][r] / pps[METHODS.length][r];
+                        }
+                        progress.printf(Locale.ROOT, "  %5d B: GRO on / off, segments delivered per second: "
+                                + "median %.2f (rounds %s)%n", size, median(ratio), java.util.Arrays.toString(
+                                java.util.Arrays.stream(ratio).map(v -> Math.round(v * 100) / 100.0).toArray()));
+                    }
                 }
             } finally {
                 port.stop();
                 port.close(); // net_tap deletes its interface
             }
         }
-        progress.printf("%n%6s  %-14s %10s %12s %8s%n", "bytes", "method", "Mpps", "vs write()", "errors");
+        progress.printf("%n%6s  %-16s %10s %12s %10s %8s %8s%n", "bytes", "method", "Mpps", "Mframes/s", "Gbit/s",
+                "vs write()", "errors");
         for (Map<String, Object> row : rows) {
-            progress.printf(Locale.ROOT, "%6d  %-14s %10.3f %11.1f%% %8d%n", row.get("frameBytes"), row.get("method"),
-                    (Double) row.get("mpps"), 100 * (Double) row.get("ratioToCWrite"), row.get("errors"));
+            progress.printf(Locale.ROOT, "%6d  %-16s %10.3f %12.3f %10.2f %7.1f%% %8d%n", row.get("frameBytes"),
+                    row.get("method"), (Double) row.get("mpps"), (Double) row.get("framesMpps"),
+                    (Double) row.get("gbps"), 100 * (Double) row.get("ratioToCWrite"), row.get("errors"));
         }
         progress.flush();
         if (output.wanted()) {

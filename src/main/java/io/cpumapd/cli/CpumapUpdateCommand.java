@@ -43,6 +43,14 @@ public final class CpumapUpdateCommand implements Callable<Integer> {
             description = "any (the default), noexist (fail if the entry exists) or exist (fail if it does not).")
     Flag flags;
 
+    /** The protocol's tokens, hence lower case. */
+    enum Switch { on, off }
+
+    @Option(names = "--gro", paramLabel = "on|off",
+            description = "Merge TCP segments of a flow into GSO frames before the kernel (the default: the entry's "
+                    + "current setting, on for a new entry).")
+    Switch gro;
+
     @Override
     public Integer call() throws Exception {
         ObjectNode request = Requests.create("cpumap.update").put("cpu", cpu).put("qsize", qsize);
@@ -55,6 +63,9 @@ public final class CpumapUpdateCommand implements Callable<Integer> {
         }
         if (flags != null) {
             request.put("flags", flags.name());
+        }
+        if (gro != null) {
+            request.put("gro", gro.name());
         }
         return control.callAndPrint(spec, request, (out, result) -> {
             JsonNode entry = result.path("entry");

@@ -81,6 +81,6 @@ final class Human {
 
     static String entry(JsonNode e) {
         return "cpu " + text(e, "cpu") + ": entry " + text(e, "entry_id") + ", qsize " + text(e, "qsize")
-                + ", program " + text(e, "program");
+                + ", program " + text(e, "program") + (e.has("gro") ? ", gro " + (e.get("gro").asBoolean() ? "on" : "off") : "");
     }
 }

@@ -7,16 +7,23 @@ import java.util.Map;
 
 /**
  * One cpumap entry: key {@code cpu}, a ring of {@code qsize} slots and the second-stage program the
- * consumer on that CPU runs. Unlike a map update, qsize 0 (delete) has no meaning here.
+ * consumer on that CPU runs, and whether that consumer merges TCP segments into GSO frames before the
+ * kernel ({@code gro}, on unless set false). Unlike a map update, qsize 0 (delete) has no meaning here.
  */
-public record CpuMapEntryConfig(int cpu, int qsize, String program, Map<String, String> params) {
+public record CpuMapEntryConfig(int cpu, int qsize, String program, Map<String, String> params, boolean gro) {
     public static final String DEFAULT_PROGRAM = "pass";
     /** The kernel's limit on a cpumap entry's ring (above it an update is EOVERFLOW); CpuMap enforces the same. */
     public static final int MAX_QSIZE = 16384;
-    static final List<String> KEYS = List.of("cpu", "qsize", "program", "params");
+    static final List<String> KEYS = List.of("cpu", "qsize", "program", "params", "gro");
+    public static final boolean DEFAULT_GRO = true;
 
     public CpuMapEntryConfig {
         params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
+    }
+
+    /** An entry with GRO as by default. */
+    public CpuMapEntryConfig(int cpu, int qsize, String program, Map<String, String> params) {
+        this(cpu, qsize, program, params, DEFAULT_GRO);
     }
 
     static CpuMapEntryConfig read(YamlNode n) {
@@ -26,6 +33,6 @@ public record CpuMapEntryConfig(int cpu, int qsize, String program, Map<String, 
         if (program.isEmpty()) {
             throw new ConfigException(n.path("program"), "must not be empty");
         }
-        return new CpuMapEntryConfig(cpu, qsize, program, n.stringMap("params"));
+        return new CpuMapEntryConfig(cpu, qsize, program, n.stringMap("params"), n.bool("gro", DEFAULT_GRO));
     }
 }

@@ -29,6 +29,8 @@ import java.util.function.BiFunction;
  * drains the ring, then the ring is freed.
  */
 public final class CpuMap implements AutoCloseable {
+    /** GRO of a new entry unless its update says otherwise: on (it is off by itself where a TAP cannot take GSO). */
+    public static final boolean DEFAULT_GRO = true;
     /** The kernel's limit on qsize (EOVERFLOW above it). */
     public static final int MAX_QSIZE = CpuMapEntryConfig.MAX_QSIZE;
     /** Update flags, as BPF_ANY / BPF_NOEXIST / BPF_EXIST. */
@@ -135,6 +137,12 @@ public final class CpuMap implements AutoCloseable {
      * would go round the consumers for ever).
      */
     public synchronized CpuMapEntry update(int key, int qsize, PacketFilter program, int flags, int[] redirects) {
+        return update(key, qsize, program, flags, redirects, DEFAULT_GRO);
+    }
+
+    /** As {@link #update(int, int, PacketFilter, int, int[])}, choosing whether the entry's consumer does GRO. */
+    public synchronized CpuMapEntry update(int key, int qsize, PacketFilter program, int flags, int[] redirects,
+            boolean gro) {
         if (closed) {
             throw new CpuMapException(Errno.ESHUTDOWN, "the cpumap is shutting down");
         }
@@ -160,7 +168,7 @@ public final class CpuMap implements AutoCloseable {
         int entryId = nextEntryId.getAndIncrement();
         Ring ring = Ring.create("cpumap" + id + "_" + key + "_" + entryId, qsize,
                 Ring.SINGLE_CONSUMER | Ring.EXACT_SIZE);
-        CpuMapEntry entry = new CpuMapEntry(entryId, key, qsize, program, ring, redirects.clone());
+        CpuMapEntry entry = new CpuMapEntry(entryId, key, qsize, program, ring, redirects.clone(), gro);
         try {
             EntryConsumer consumer = consumers.apply(this, entry);
             entry.consumer(consumer);
@@ -418,7 +426,7 @@ public final class CpuMap implements AutoCloseable {
     }
 
     private static EntryInfo info(int key, CpuMapEntry e) {
-        return new EntryInfo(key, e.qsize(), e.id(), e.program() == null ? "pass" : e.program().name());
+        return new EntryInfo(key, e.qsize(), e.id(), e.program() == null ? "pass" : e.program().name(), e.gro());
     }
 
     /** Every entry in key order (get_next_key walks 0..max-1). */
@@ -457,6 +465,6 @@ public final class CpuMap implements AutoCloseable {
     }
 
     /** What lookup shows: key, qsize, entry id (as the kernel's prog id shows the program) and program name. */
-    public record EntryInfo(int cpu, int qsize, int entryId, String program) {
+    public record EntryInfo(int cpu, int qsize, int entryId, String program, boolean gro) {
     }
 }

@@ -17,11 +17,13 @@ public final class CpuMapEntry {
     private final PacketFilter program;
     private final Ring ring;
     private final int[] redirects;
+    private final boolean gro;
     private EntryConsumer consumer;
     final CompletableFuture<Void> freed = new CompletableFuture<>();
 
-    CpuMapEntry(int id, int cpu, int qsize, PacketFilter program, Ring ring, int[] redirects) {
+    CpuMapEntry(int id, int cpu, int qsize, PacketFilter program, Ring ring, int[] redirects, boolean gro) {
         this.redirects = redirects;
+        this.gro = gro;
         this.id = id;
         this.cpu = cpu;
         this.qsize = qsize;
@@ -52,6 +54,11 @@ public final class CpuMapEntry {
     /** The second-stage program; null means PASS everything. */
     public PacketFilter program() {
         return program;
+    }
+
+    /** Whether the consumer merges TCP segments into GSO frames before the kernel (GRO). */
+    public boolean gro() {
+        return gro;
     }
 
     /** The entries the program may redirect to (checked for cycles at update). */

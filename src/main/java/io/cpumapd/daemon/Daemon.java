@@ -124,7 +124,7 @@ public final class Daemon implements AutoCloseable {
         for (CpuMapEntryConfig e : config.cpumap().entries()) {
             try {
                 pipeline.map().update(e.cpu(), e.qsize(), filters.program(e.program(), e.params()), CpuMap.ANY,
-                        Programs.redirectTargets(e.program(), e.params()));
+                        Programs.redirectTargets(e.program(), e.params()), e.gro());
                 applied.put(e.cpu(), e);
             } catch (CpuMapException ex) {
                 throw new IllegalStateException("cpumap entry " + e.cpu() + ": " + ex.getMessage(), ex);

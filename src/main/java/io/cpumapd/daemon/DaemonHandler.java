@@ -91,7 +91,7 @@ final class DaemonHandler implements RequestHandler {
     }
 
     private JsonNode update(Pipeline p, ObjectNode request) throws ControlException {
-        Requests.expectOnly(request, "cmd", "cpu", "qsize", "prog", "params", "flags");
+        Requests.expectOnly(request, "cmd", "cpu", "qsize", "prog", "params", "flags", "gro");
         int cpu = Requests.intMember(request, "cpu");
         int qsize = Requests.intMember(request, "qsize");
         String prog = Requests.optionalString(request, "prog").orElse("pass");
@@ -103,6 +103,15 @@ final class DaemonHandler implements RequestHandler {
             default -> throw new ControlException(ControlException.EINVAL,
                     "flags must be any, noexist or exist, not " + request.get("flags"));
         };
+        // Absent: the live entry's setting is kept (an update of qsize does not turn GRO back on).
+        CpuMap.EntryInfo live = p.map().lookup(cpu);
+        boolean gro = switch (Requests.optionalString(request, "gro").orElse(live == null
+                ? (CpuMap.DEFAULT_GRO ? "on" : "off") : live.gro() ? "on" : "off").toLowerCase(Locale.ROOT)) {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new ControlException(ControlException.EINVAL,
+                    "gro must be on or off, not " + request.get("gro"));
+        };
         PacketFilter program;
         int[] redirects;
         try {
@@ -113,8 +122,8 @@ final class DaemonHandler implements RequestHandler {
             throw new ControlException(ControlException.EFILTER, "program " + prog + ": " + e.getMessage());
         }
         checkBudget(p, cpu, qsize);
-        CpuMapEntry entry = kernelCall(() -> p.map().update(cpu, qsize, program, flags, redirects));
-        daemon.applied(cpu, entry == null ? null : new CpuMapEntryConfig(cpu, qsize, prog, params));
+        CpuMapEntry entry = kernelCall(() -> p.map().update(cpu, qsize, program, flags, redirects, gro));
+        daemon.applied(cpu, entry == null ? null : new CpuMapEntryConfig(cpu, qsize, prog, params, gro));
         daemon.filters().refreshTargets();
         ObjectNode out = JSON.objectNode();
         if (entry == null) {
@@ -122,8 +131,8 @@ final class DaemonHandler implements RequestHandler {
             Log.info("cpumap", "entry cpu " + cpu + " deleted (qsize 0)");
         } else {
             out.set("entry", Snapshots.entry(p.map().lookup(cpu)));
-            Log.info("cpumap", "entry cpu " + cpu + " now qsize " + qsize + " program " + prog + " (entry "
-                    + entry.id() + ")");
+            Log.info("cpumap", "entry cpu " + cpu + " now qsize " + qsize + " program " + prog + " gro "
+                    + (gro ? "on" : "off") + " (entry " + entry.id() + ")");
         }
         return out;
     }

@@ -119,7 +119,7 @@ final class Reload {
             }
             CpuMapEntryConfig e = want.get(cpu);
             try {
-                pipeline.map().update(cpu, e.qsize(), programs.get(cpu), CpuMap.ANY, redirects.get(cpu));
+                pipeline.map().update(cpu, e.qsize(), programs.get(cpu), CpuMap.ANY, redirects.get(cpu), e.gro());
             } catch (CpuMapException ex) {
                 Log.info("reload", "cpumap entry " + cpu + ": " + ex.getMessage() + "; entries updated so far: " + updated);
                 throw new ControlException(Errno.name(ex.errno()), "reload of " + file + ": cpumap entry " + cpu + ": "

@@ -28,7 +28,7 @@ final class Snapshots {
 
     static ObjectNode entry(CpuMap.EntryInfo e) {
         return JSON.objectNode().put("cpu", e.cpu()).put("qsize", e.qsize()).put("entry_id", e.entryId())
-                .put("program", e.program());
+                .put("program", e.program()).put("gro", e.gro());
     }
 
     static ObjectNode cpumap(Pipeline p) {

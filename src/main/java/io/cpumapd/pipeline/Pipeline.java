@@ -267,7 +267,8 @@ public final class Pipeline implements AutoCloseable {
         } else if (!taps.any()) {
             d = new DropDelivery(memory, Math.max(spec.batch(), RxWorker.BURST));
         } else {
-            d = new TapDelivery(taps.byPortId(), tapQueue, Math.max(spec.batch(), RxWorker.BURST), memory);
+            d = new TapDelivery(taps.byPortId(), tapQueue,
+                    Math.max(Math.max(spec.batch(), RxWorker.BURST), Consumer.GRO_BATCH), memory);
         }
         if (d.tapCounters() != null) {
             parts.register(tapCounters, d.tapCounters(), tapQueue);

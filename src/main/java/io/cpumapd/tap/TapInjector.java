@@ -36,6 +36,8 @@ public final class TapInjector implements AutoCloseable {
 
     private final int fd;
     private final int hdrLenBytes;
+    private final boolean uso4;
+    private final boolean uso6;
     private final int batchCapacity;
     private final int iovCapacity;
     private final Arena arena = Arena.ofShared();
@@ -72,6 +74,9 @@ public final class TapInjector implements AutoCloseable {
         }
         this.fd = device.fd(queue);
         this.hdrLenBytes = device.vnetHdrBytes();
+        // The kernel took USO in TUNSETOFFLOAD (6.2+): it also reads GSO_UDP_L4 frames written to it.
+        this.uso4 = hdrLenBytes != 0 && (device.offloads() & TapDevice.TUN_F_USO4) != 0;
+        this.uso6 = hdrLenBytes != 0 && (device.offloads() & TapDevice.TUN_F_USO6) != 0;
         this.batchCapacity = batchCapacity;
         // Room for a batch of two-piece frames, and always for one frame of the most pieces.
         this.iovCapacity = 2 * batchCapacity + MAX_IOV_PER_FRAME;
@@ -184,6 +189,20 @@ public final class TapInjector implements AutoCloseable {
             counters.addErrors(n - written);
         }
         return written;
+    }
+
+    /** Whether frames carry a vnet header, so GSO frames can be written. */
+    public boolean vnetHdr() {
+        return hdrLenBytes != 0;
+    }
+
+    /** Whether GSO_UDP_L4 frames over IPv4 may be written (the TAP accepted USO). */
+    public boolean uso4() {
+        return uso4;
+    }
+
+    public boolean uso6() {
+        return uso6;
     }
 
     /** Frames added since the last flush. */

@@ -24,6 +24,8 @@ import org.agrona.concurrent.AgentTerminationException;
  * {@link Delivery}, redirects onward, frees the rest, and passes a quiescent point per batch.
  */
 public final class Consumer extends HotAgent implements EntryConsumer {
+    /** The dequeue batch with GRO on: up to 64 segments of a flow can become one frame. */
+    public static final int GRO_BATCH = 64;
     private final CpuMapEntry entry;
     private final Ring ring;
     private final PacketFilter program;
@@ -54,9 +56,10 @@ public final class Consumer extends HotAgent implements EntryConsumer {
         this.entry = entry;
         this.ring = entry.ring();
         this.program = entry.program();
-        this.batch = batch;
-        this.handles = new HandleArray(arena, batch);
-        this.dropped = new HandleArray(arena, batch);
+        // GRO sees what one dequeue round sees: a bigger round when it is on (the kernel flushes at 64).
+        this.batch = entry.gro() ? Math.max(batch, GRO_BATCH) : batch;
+        this.handles = new HandleArray(arena, this.batch);
+        this.dropped = new HandleArray(arena, this.batch);
         this.idleStrategy = idleStrategy;
         IdleStrategies.byName(idleStrategy, () -> { }); // refuse an unknown name before any thread starts
     }
@@ -70,6 +73,7 @@ public final class Consumer extends HotAgent implements EntryConsumer {
     @Override
     protected void onStarted() {
         lastPollNs = System.nanoTime();
+        delivery.gro(entry.gro());
     }
 
     @Override

@@ -19,6 +19,10 @@ public interface Delivery {
         return pass(mbuf);
     }
 
+    /** Asks for GRO (on by the entry); a delivery that cannot merge ignores it. Before the first pass. */
+    default void gro(boolean on) {
+    }
+
     /** Returns how many of the packets passed since the last flush the kernel refused. */
     int flush();
 

@@ -3,6 +3,7 @@ package io.cpumapd.worker;
 import io.cpumapd.counters.CounterBlock;
 import io.cpumapd.dpdk.HandleArray;
 import io.cpumapd.dpdk.Mbuf;
+import io.cpumapd.gso.Gro;
 import io.cpumapd.skb.SkBuff;
 import io.cpumapd.skb.SkBuffBuilder;
 import io.cpumapd.skb.SkBuffPool;
@@ -34,6 +35,8 @@ public final class TapDelivery implements Delivery {
     private int count;
     private int usedCount;
     private int refused; // by flushes that pass() made itself, reported by the next flush()
+    private final Gro gro;
+    private boolean groOn;
 
     /** One TAP for every frame, whatever its port (tests, benchmarks, a single-port pipeline). */
     public TapDelivery(TapDevice tap, int queue, int capacity, Arena arena) {
@@ -72,6 +75,35 @@ public final class TapDelivery implements Delivery {
             Arrays.fill(macs, taps[0].macAddress48());
         }
         this.used = new TapInjector[Math.max(distinct, 1)];
+        this.gro = new Gro(counters.block(), new Gro.Sink() {
+            @Override
+            public void room(TapInjector inj, int pieces) {
+                if (!inj.fits(pieces)) {
+                    refused += inj.pending() - inj.flush(); // the held mbufs are freed later, by flush()
+                }
+            }
+
+            @Override
+            public void added(TapInjector inj) {
+                markUsed(inj);
+            }
+        }, capacity, arena);
+    }
+
+    /**
+     * Turns GRO on or off (by default off): TCP segments of a flow passed between two flushes go into
+     * the kernel as one GSO frame ({@link Gro}). Only on the delivering thread, between flushes.
+     */
+    @Override
+    public void gro(boolean on) {
+        if (gro.held() != 0) {
+            throw new IllegalStateException("GRO switched with segments held: flush first");
+        }
+        this.groOn = on;
+    }
+
+    public boolean groOn() {
+        return groOn;
     }
 
     private TapInjector injector(long m) {
@@ -91,7 +123,13 @@ public final class TapDelivery implements Delivery {
             return false; // no TAP for that port: freed with the batch
         }
         builder.deviceMac(macs[Mbuf.port(m)]);
-        if (!builder.build(skb, m) || !add(inj, skb.vnetHeaderAddress(), m)) {
+        if (!builder.build(skb, m)) {
+            return false; // too short: freed with the batch
+        }
+        if (groOn && gro.offer(m, inj, skb.vnetHeaderAddress())) {
+            return true; // held: written by the flush, freed after it
+        }
+        if (!add(inj, skb.vnetHeaderAddress(), m)) {
             return false; // too short, or more segments than a frame may have: freed with the batch
         }
         return true;
@@ -104,24 +142,43 @@ public final class TapDelivery implements Delivery {
             refused += flush();
         }
         pending.set(count++, m);
-        return inj != null && add(inj, Mbuf.vnetHeaderAddress(m), m);
+        if (inj == null) {
+            return false;
+        }
+        // The RX core's header in the mbuf goes with a segment written alone; a GSO frame gets GRO's own.
+        if (groOn && gro.offer(m, inj, Mbuf.vnetHeaderAddress(m))) {
+            return true;
+        }
+        return add(inj, Mbuf.vnetHeaderAddress(m), m);
     }
 
     private boolean add(TapInjector inj, long header, long m) {
         boolean added = inj.addChain(header, m);
-        if (added && inj.pending() == 1) {
-            used[usedCount++] = inj;
+        if (added) {
+            markUsed(inj);
         }
         return added;
     }
 
+    private void markUsed(TapInjector inj) {
+        for (int i = 0; i < usedCount; i++) {
+            if (used[i] == inj) {
+                return;
+            }
+        }
+        used[usedCount++] = inj;
+    }
+
     @Override
     public int flush() {
-        int failed = refused;
-        refused = 0;
         if (count == 0) {
+            int failed = refused;
+            refused = 0;
             return failed;
         }
+        gro.flushAll(); // before any write: held segments are pending mbufs, freed below
+        int failed = refused;
+        refused = 0;
         for (int i = 0; i < usedCount; i++) {
             TapInjector inj = used[i];
             int queued = inj.pending();
@@ -129,6 +186,7 @@ public final class TapDelivery implements Delivery {
             used[i] = null;
         }
         usedCount = 0;
+        gro.written();
         Mbuf.freeBulk(pending, count);
         count = 0;
         return failed;

@@ -73,6 +73,22 @@ class CpumapCommandTest {
     }
 
     @Test
+    void updateSendsGroOnOrOffAndShowsIt() {
+        daemon.answer("cpumap.update",
+                "{\"entry\": {\"cpu\": 1, \"qsize\": 64, \"entry_id\": 6, \"program\": \"pass\", \"gro\": false}}");
+        FakeDaemon.Run run = FakeDaemon.cli("cpumap", "update", "1", "--qsize", "64", "--gro", "off", "-s",
+                daemon.socket());
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).isEqualTo("cpu 1: entry 6, qsize 64, program pass, gro off\n");
+        assertThat(daemon.lastRequest())
+                .isEqualTo(FakeDaemon.json("{\"cmd\":\"cpumap.update\",\"cpu\":1,\"qsize\":64,\"gro\":\"off\"}"));
+        FakeDaemon.Run bad = FakeDaemon.cli("cpumap", "update", "1", "--qsize", "64", "--gro", "maybe", "-s",
+                daemon.socket());
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("--gro");
+    }
+
+    @Test
     void updateWithQsizeZeroReportsTheDelete() {
         daemon.answer("cpumap.update", "{\"entry\": null}");
         FakeDaemon.Run run = FakeDaemon.cli("cpumap", "update", "1", "--qsize", "0", "-s", daemon.socket());

@@ -1,6 +1,7 @@
 package io.cpumapd.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -151,6 +152,19 @@ class ConfigLoaderTest {
         assertThat(port.isPci()).isTrue();
         assertThat(port.vdevArg()).isNull();
         assertThat(port.ealDeviceArgs()).containsExactly("-a", "0000:01:00.0,a=1");
+    }
+
+    @Test
+    void anEntrysGroIsOnUnlessSetOff() {
+        String two = MINIMAL.replace("max_entries: 1", "max_entries: 1\n  entries: [{cpu: 0, qsize: 64, gro: false}]");
+        Config c = ConfigLoader.parse(two, dir);
+        assertThat(c.cpumap().entries()).containsExactly(new CpuMapEntryConfig(0, 64, "pass", Map.of(), false));
+        assertThat(ConfigLoader.parse(c.toYaml(), dir).cpumap().entries().getFirst().gro()).isFalse();
+        Config on = ConfigLoader.parse(MINIMAL.replace("max_entries: 1", "max_entries: 1\n  entries: [{cpu: 0, qsize: 64}]"),
+                dir);
+        assertThat(on.cpumap().entries().getFirst().gro()).isTrue();
+        assertThatThrownBy(() -> ConfigLoader.parse(two.replace("gro: false", "gro: maybe"), dir))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("gro");
     }
 
     @Test

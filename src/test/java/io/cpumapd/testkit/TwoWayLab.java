@@ -24,19 +24,22 @@ import java.util.regex.Pattern;
 public final class TwoWayLab implements AutoCloseable {
     private static final Pattern NFT_COUNTER = Pattern.compile("counter packets (\\d+)");
     private final String tag = Integer.toHexString(0x10000 + ThreadLocalRandom.current().nextInt(0xF0000));
+    /** Starts every name: a session's own prefix keeps its links and namespaces apart from others'. */
+    private final String prefix;
     private final NetNamespace host;
     private final List<NetNamespace> clients = new ArrayList<>();
     private final List<Process> servers = new ArrayList<>();
     private DaemonProcess daemon;
 
-    private TwoWayLab(int ports) {
-        host = NetNamespace.create("c14h");
+    private TwoWayLab(int ports, String prefix) {
+        this.prefix = prefix;
+        host = NetNamespace.create(prefix + "h");
         try {
             host.exec("ip", "link", "set", "lo", "up");
             // The TAP's IPv6 addresses are usable at once; neighbour discovery itself still runs.
             host.exec("sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0");
             for (int i = 0; i < ports; i++) {
-                NetNamespace c = NetNamespace.create("c14c" + i);
+                NetNamespace c = NetNamespace.create(prefix + "c" + i);
                 clients.add(c);
                 // No router solicitations: the clients stay quiet unless a test makes them talk.
                 c.exec("sysctl", "-qw", "net.ipv6.conf.default.router_solicitations=0");
@@ -58,19 +61,27 @@ public final class TwoWayLab implements AutoCloseable {
     }
 
     public static TwoWayLab create(int ports) {
-        return new TwoWayLab(ports);
+        return new TwoWayLab(ports, "c14");
+    }
+
+    /** As {@link #create(int)}, every name starting with {@code prefix} (at most 4 characters). */
+    public static TwoWayLab create(int ports, String prefix) {
+        if (prefix.length() > 4) {
+            throw new IllegalArgumentException("prefix longer than 4 characters: " + prefix);
+        }
+        return new TwoWayLab(ports, prefix);
     }
 
     public String hostLink(int i) {
-        return "c14a" + tag + i;
+        return prefix + "a" + tag + i;
     }
 
     public String clientLink(int i) {
-        return "c14b" + tag + i;
+        return prefix + "b" + tag + i;
     }
 
     public String tapName(int i) {
-        return "c14t" + tag + i;
+        return prefix + "t" + tag + i;
     }
 
     public static String tapIpv4(int i) {

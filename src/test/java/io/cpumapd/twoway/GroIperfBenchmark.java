@@ -1,0 +1,129 @@
+package io.cpumapd.twoway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cpumapd.control.ControlClient;
+import io.cpumapd.control.Requests;
+import io.cpumapd.testkit.Cmd;
+import io.cpumapd.testkit.DaemonProcess;
+import io.cpumapd.testkit.NetNamespace;
+import io.cpumapd.testkit.TwoWayLab;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * iperf3 TCP, client → host, through cpumapd with GRO on and with GRO off (switched on the same
+ * daemon with {@code cpumap.update gro}), against a plain veth pair, rounds alternating the three
+ * (order rotating) so all see the same machine. The setup of {@link IperfTwoWayBenchmark}: the
+ * example config veth-af-xdp.yaml (one RX worker on cpu 0, consumers on cpus 0 and 1, l4-hash).
+ * Prints each figure, the TAP's segments per frame, and the ratios per round. Asserts nothing.
+ *
+ * <pre>mvn -q test-compile
+ * java --enable-native-access=ALL-UNNAMED -cp target/test-classes:target/classes:$(cat target/test.classpath) \
+ *   io.cpumapd.twoway.GroIperfBenchmark [secondsPerRun=5] [rounds=3] [tag=16g]</pre>
+ */
+public final class GroIperfBenchmark {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private GroIperfBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        String tag = args.length > 2 ? args[2] : "16g";
+        Path dir = Files.createTempDirectory("cpumapd-gro-iperf");
+        try (TwoWayLab lab = TwoWayLab.create(1, tag);
+                NetNamespace a = NetNamespace.create(tag + "pa");
+                NetNamespace b = NetNamespace.create(tag + "pb")) {
+            String yaml = Files.readString(Path.of("config/examples/veth-af-xdp.yaml"))
+                    .replace("iface=veth0", "iface=" + lab.hostLink(0))
+                    .replace("name: cpumapd0", "name: " + lab.tapName(0))
+                    .replace("/run/cpumapd/cpumapd.sock", dir.resolve("cpumapd.sock").toString());
+            DaemonProcess d = lab.start(dir, yaml);
+            String link = tag + "p" + Long.toHexString(System.nanoTime() & 0xFFFF);
+            a.exec("ip", "link", "add", link + "a", "type", "veth", "peer", "name", link + "b", "netns", b.name());
+            a.exec("ip", "addr", "add", "198.19.16.1/24", "dev", link + "a");
+            b.exec("ip", "addr", "add", "198.19.16.2/24", "dev", link + "b");
+            for (NetNamespace n : List.of(a, b)) {
+                n.exec("ip", "link", "set", "lo", "up");
+            }
+            a.exec("ip", "link", "set", link + "a", "up");
+            b.exec("ip", "link", "set", link + "b", "up");
+            String[] paths = {"plain veth", "cpumapd gro on", "cpumapd gro off"};
+            List<double[]> all = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+                double[] bps = new double[3];
+                double[] segsPerFrame = new double[3];
+                for (int k = 0; k < 3; k++) {
+                    int p = (k + r) % 3;
+                    if (p == 0) {
+                        bps[p] = iperf(a, b.name(), "198.19.16.2", seconds);
+                    } else {
+                        gro(d, p == 1);
+                        JsonNode s0 = call(d, Requests.create("stats"));
+                        bps[p] = iperf(lab.client(0), lab.host().name(), TwoWayLab.tapIpv4(0), seconds);
+                        JsonNode s1 = call(d, Requests.create("stats"));
+                        long frames = tap(s1, "packets") - tap(s0, "packets");
+                        long segments = frames - (tap(s1, "gro_frames") - tap(s0, "gro_frames"))
+                                + tap(s1, "gro_segments") - tap(s0, "gro_segments");
+                        segsPerFrame[p] = frames == 0 ? 0 : segments / (double) frames;
+                    }
+                }
+                all.add(bps);
+                System.out.printf("round %d  plain veth %7.0f Mbit/s  gro on %7.0f Mbit/s (%.1f segments/frame)  "
+                                + "gro off %7.0f Mbit/s (%.1f)  on/veth %.3f  off/veth %.3f  on/off %.2f%n", r + 1,
+                        bps[0] / 1e6, bps[1] / 1e6, segsPerFrame[1], bps[2] / 1e6, segsPerFrame[2], bps[1] / bps[0],
+                        bps[2] / bps[0], bps[1] / bps[2]);
+            }
+            double[] mean = new double[3];
+            for (double[] v : all) {
+                for (int p = 0; p < 3; p++) {
+                    mean[p] += v[p] / all.size();
+                }
+            }
+            System.out.printf("mean     plain veth %7.0f Mbit/s  gro on %7.0f Mbit/s  gro off %7.0f Mbit/s  on/veth %.3f"
+                    + "  off/veth %.3f  on/off %.2f (%s)%n", mean[0] / 1e6, mean[1] / 1e6, mean[2] / 1e6,
+                    mean[1] / mean[0], mean[2] / mean[0], mean[1] / mean[2], String.join(", ", paths));
+        }
+    }
+
+    private static void gro(DaemonProcess d, boolean on) throws Exception {
+        for (int cpu = 0; cpu < 2; cpu++) {
+            call(d, Requests.create("cpumap.update").put("cpu", cpu).put("qsize", 2048).put("gro", on ? "on" : "off"));
+        }
+    }
+
+    private static long tap(JsonNode stats, String field) {
+        long sum = 0;
+        for (JsonNode q : stats.get("tap")) {
+            sum += q.get(field).asLong();
+        }
+        return sum;
+    }
+
+    private static JsonNode call(DaemonProcess d, com.fasterxml.jackson.databind.node.ObjectNode request)
+            throws Exception {
+        try (ControlClient c = new ControlClient(d.socket(), Duration.ofSeconds(5))) {
+            return c.call(request);
+        }
+    }
+
+    /** Bits per second the host received: iperf3 server in {@code serverNs} on {@code address}. */
+    private static double iperf(NetNamespace client, String serverNs, String address, int seconds) throws Exception {
+        Process server = new ProcessBuilder("ip", "netns", "exec", serverNs, "iperf3", "-s", "-1", "-B", address)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            Thread.sleep(300);
+            Cmd.Result res = Cmd.run(Duration.ofSeconds(seconds + 30L), List.of("ip", "netns", "exec", client.name(),
+                    "iperf3", "-c", address, "-t", Integer.toString(seconds), "-J"));
+            return JSON.readTree(res.output()).path("end").path("sum_received").path("bits_per_second").asDouble();
+        } finally {
+            server.destroy();
+            server.waitFor();
+        }
+    }
+}
