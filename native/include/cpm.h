@@ -58,6 +58,9 @@ void cpm_mempool_flush_lcore_caches(void);
 
 /* ---- rings (64-bit handles) ---- */
 unsigned int cpm_ring_enqueue_burst(struct rte_ring *r, void *const *objs, unsigned int n);
+/* Bit 0 of a ring handle: the mbuf carries an skb built on the RX core (io.cpumapd.skb.SkbHandle). */
+#define CPM_HANDLE_TAG 1u
+unsigned int cpm_ring_enqueue_or_free(struct rte_ring *r, uint64_t *handles, unsigned int n);
 unsigned int cpm_ring_mp_enqueue_burst(struct rte_ring *r, void *const *objs, unsigned int n);
 unsigned int cpm_ring_sp_enqueue_burst(struct rte_ring *r, void *const *objs, unsigned int n);
 unsigned int cpm_ring_dequeue_burst(struct rte_ring *r, void **objs, unsigned int n);

@@ -118,7 +118,8 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
         RedirectCpuConfig config = config();
         List<String> args = new ArrayList<>(List.of("--no-huge", "-m", "1024", "--no-shconf", "--no-pci",
                 "--no-telemetry", "-l", "0", "--log-level=lib.eal:warning",
-                "--file-prefix=" + (filePrefix != null ? filePrefix : "cpumapd-rcpu-" + ProcessHandle.current().pid())));
+                "--file-prefix=" + (filePrefix != null ? filePrefix
+                        : System.getProperty("cpumapd.bench.prefix", "cpumapd-rcpu") + "-" + ProcessHandle.current().pid())));
         try (Eal eal = Eal.init(args)) {
             Map<String, Object> machine = Machine.describe();
             header(progress, config, machine);

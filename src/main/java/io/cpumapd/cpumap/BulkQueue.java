@@ -12,11 +12,14 @@ final class BulkQueue {
     static final int SIZE = 8;
 
     final HandleArray handles;
+    /** Native address of {@link #handles}: the per-packet append stores there directly. */
+    final long address;
     CpuMapEntry entry;
     int count;
     boolean dirty;
 
     BulkQueue(Arena arena) {
         this.handles = new HandleArray(arena, SIZE);
+        this.address = handles.address(0);
     }
 }

@@ -2,20 +2,24 @@ package io.cpumapd.cpumap;
 
 import io.cpumapd.counters.CounterBlock;
 import io.cpumapd.counters.EnqueueCounter;
-import io.cpumapd.skb.SkbHandle;
+import io.cpumapd.dpdk.Native;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The producer side of the cpumap for one thread ({@code bpf_redirect_map} + {@code xdp_do_flush}):
  * a bulk queue per target key, pushed when full and by {@link #flush()} at the end of every poll.
  * A full ring frees what it did not take and counts it as enqueue drops of that target; the
- * producer never blocks. Single-threaded, no allocation, one native call per bulk.
+ * producer never blocks. Single-threaded, no allocation, one native call per bulk (enqueue and the
+ * free of what did not fit together).
  */
 public final class Redirector {
     private static final int WIDTH = EnqueueCounter.values().length;
     private static final int ENQUEUED = EnqueueCounter.ENQUEUED.ordinal();
     private static final int DROPS = EnqueueCounter.DROPS.ordinal();
     private static final int BULK_CALLS = EnqueueCounter.BULK_CALLS.ordinal();
+    private static final MemorySegment ALL = Native.ALL;
 
     private final CpuMap map;
     private final BulkQueue[] queues;
@@ -48,32 +52,44 @@ public final class Redirector {
      * the handle is still the caller's, to treat with the redirect's fallback action.
      */
     public boolean redirect(int key, long handle) {
-        if (key < 0 || key >= queues.length) {
+        BulkQueue[] qs = queues;
+        if (key < 0 || key >= qs.length) {
             return false;
         }
-        BulkQueue q = queues[key];
-        if (!q.dirty) {
-            // The first packet for this key since the last flush looks the entry up; the rest of the
-            // poll reuses it. Per packet, the lookup reads the map's shared objects (their cache lines
-            // may be written by other threads); per poll it is as safe: an update retires the old
-            // entry only after this thread's next quiescent point, which comes after the flush.
-            CpuMapEntry entry = map.entry(key);
-            if (entry == null) {
-                return false;
-            }
-            if (q.entry != entry) {
-                // Replaced since this queue last pushed: the old one is still alive (no quiescent
-                // point passed yet), so push to it before switching.
-                push(q, key);
-                q.entry = entry;
-            }
-            q.dirty = true;
-            dirtyKeys[dirtyCount++] = key;
+        BulkQueue q = qs[key];
+        if (!q.dirty && !open(q, key)) {
+            return false;
         }
-        q.handles.set(q.count++, handle);
-        if (q.count == BulkQueue.SIZE) {
+        int c = q.count;
+        // c < SIZE holds (a queue that fills is pushed before this returns, which empties it); the mask
+        // keeps the store inside the array even so, for the price of an AND instead of an index check.
+        ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, q.address + 8L * (c & (BulkQueue.SIZE - 1)), handle);
+        q.count = ++c;
+        if (c == BulkQueue.SIZE) {
             push(q, key);
         }
+        return true;
+    }
+
+    /**
+     * The first packet for this key since the last flush looks the entry up; the rest of the poll
+     * reuses it. Per packet, the lookup reads the map's shared objects (their cache lines may be
+     * written by other threads); per poll it is as safe: an update retires the old entry only after
+     * this thread's next quiescent point, which comes after the flush. False: the key has no entry.
+     */
+    private boolean open(BulkQueue q, int key) {
+        CpuMapEntry entry = map.entry(key);
+        if (entry == null) {
+            return false;
+        }
+        if (q.entry != entry) {
+            // Replaced since this queue last pushed: the old one is still alive (no quiescent
+            // point passed yet), so push to it before switching.
+            push(q, key);
+            q.entry = entry;
+        }
+        q.dirty = true;
+        dirtyKeys[dirtyCount++] = key;
         return true;
     }
 
@@ -88,19 +104,20 @@ public final class Redirector {
         dirtyCount = 0;
     }
 
+    /** One native call per push: the ring enqueue-burst, and the free of what a full ring did not take. */
     private void push(BulkQueue q, int key) {
         int n = q.count;
         if (n == 0) {
             return;
         }
-        int sent = q.entry.ring().enqueueBurst(q.handles, 0, n);
-        if (sent < n) {
-            SkbHandle.freeBulk(q.handles, sent, n - sent);
-            counters.add(key * WIDTH + DROPS, n - sent);
-        }
-        counters.add(key * WIDTH + ENQUEUED, sent);
-        counters.increment(key * WIDTH + BULK_CALLS);
         q.count = 0;
+        int sent = q.entry.ring().enqueueOrFree(q.address, n);
+        int row = key * WIDTH;
+        if (sent < n) {
+            counters.add(row + DROPS, n - sent);
+        }
+        counters.add(row + ENQUEUED, sent);
+        counters.increment(row + BULK_CALLS);
     }
 
     /** Any thread: counter {@code c} of target {@code key}, this producer's share. */

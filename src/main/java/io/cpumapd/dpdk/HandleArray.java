@@ -11,6 +11,7 @@ import java.util.Objects;
  */
 public final class HandleArray {
     private static final MemorySegment ALL = Native.ALL;
+    private static final long CACHE_LINE = 64;
 
     private final MemorySegment segment;
     private final long address;
@@ -20,7 +21,10 @@ public final class HandleArray {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity " + capacity + " must be positive");
         }
-        this.segment = arena.allocate(ValueLayout.JAVA_LONG, capacity);
+        // Whole cache lines of its own: one thread writes the array per burst, and a neighbour on a shared
+        // line (another thread's array from the same malloc arena) would bounce that line between cores.
+        long bytes = (8L * capacity + CACHE_LINE - 1) / CACHE_LINE * CACHE_LINE;
+        this.segment = arena.allocate(bytes, CACHE_LINE).asSlice(0, 8L * capacity);
         this.address = segment.address();
         this.capacity = capacity;
     }

@@ -28,6 +28,7 @@ public final class Ring implements AutoCloseable {
     private static final FunctionDescriptor BURST = FunctionDescriptor.of(ValueLayout.JAVA_INT, Native.POINTER,
             Native.POINTER, ValueLayout.JAVA_INT);
     private static final MethodHandle ENQUEUE = Native.criticalDowncall("cpm_ring_enqueue_burst", BURST);
+    private static final MethodHandle ENQUEUE_OR_FREE = Native.criticalDowncall("cpm_ring_enqueue_or_free", BURST);
     private static final MethodHandle DEQUEUE = Native.criticalDowncall("cpm_ring_dequeue_burst", BURST);
     private static final FunctionDescriptor QUERY = FunctionDescriptor.of(ValueLayout.JAVA_INT, Native.POINTER);
     private static final MethodHandle COUNT = Native.criticalDowncall("cpm_ring_count", QUERY);
@@ -73,6 +74,19 @@ public final class Ring implements AutoCloseable {
     public int enqueueBurst(HandleArray handles, int from, int n) {
         try {
             return (int) ENQUEUE.invokeExact(address, handles.address(from), n);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * A producer's push in one native call: enqueues up to {@code n} handles from native address
+     * {@code array}, and frees the ones the ring did not take (handles of either kind, see
+     * {@code SkbHandle}: untagged first). Returns how many went in; the rest are gone.
+     */
+    public int enqueueOrFree(long array, int n) {
+        try {
+            return (int) ENQUEUE_OR_FREE.invokeExact(address, array, n);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

@@ -20,10 +20,13 @@ final class L4HashFilter implements PacketFilter {
 
     @Override
     public Verdict filter(Packet packet) {
+        // The target set first: its volatile read orders every later memory access, so read after the
+        // parse it would make the JIT reload each parsed field from the Headers object for the hash.
+        int[] keys = targets.keys();
         if (!headers.parse(packet.dataAddress(), packet.headLength())) {
             return Verdict.PASS;
         }
-        return packet.redirect(keyFor(headers, targets.keys()));
+        return packet.redirect(keyFor(headers, keys));
     }
 
     /** The target of an already parsed packet; shared with filters that delegate to the hash. */

@@ -67,21 +67,27 @@ public final class Packet {
     }
 
     /**
-     * The RX core's wrap of a packet just received on {@code queue}: nothing has set its metadata
-     * yet, so the mempool's private area (a cache line of its own) is not read here; it is written
-     * once, by {@link #commitReceived}.
+     * The RX core's start of a burst received on {@code queue} at {@code timestampNs}: what every
+     * packet of the burst shares, set once for all of them before their {@link #wrapReceived}.
      */
-    public void wrapReceived(long mbuf, int queue, long timestampNs) {
+    public void receiveBurst(int queue, long timestampNs) {
+        this.queue = queue;
+        this.timestampNs = timestampNs;
+    }
+
+    /**
+     * The RX core's wrap of a packet of the burst given to {@link #receiveBurst}: nothing has set its
+     * metadata yet, so the mempool's private area (a cache line of its own) is not read here; it is
+     * written once, by {@link #commitReceived}.
+     */
+    public void wrapReceived(long mbuf) {
         this.mbuf = mbuf;
         this.data = Mbuf.dataAddress(mbuf);
         this.headLength = Mbuf.dataLength(mbuf);
         this.length = Mbuf.packetLength(mbuf);
-        this.queue = queue;
         this.mark = 0;
         this.userValue = 0;
-        this.timestampNs = timestampNs;
         this.metaRead = true;
-        this.metaDirty = false;
         this.targetKind = TARGET_NONE;
     }
 

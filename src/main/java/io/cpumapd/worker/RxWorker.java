@@ -68,26 +68,31 @@ public final class RxWorker extends HotAgent {
     @Override
     public int doWork() {
         PacketFilter f = filter.get(); // once per poll: a swap is atomic per burst
+        // Locals, not fields: the JIT keeps them in registers across the loop instead of reloading them.
+        Packet p = packet;
+        HandleArray b = burst;
+        Redirector r = redirector;
+        boolean nativeMode = !skbMode;
         int total = 0;
+        int redirected = 0;
         for (RxQueue q : queues) {
             Port port = q.port();
-            int n = port.rxBurst(q.queue(), burst, BURST);
+            int n = port.rxBurst(q.queue(), b, BURST);
             if (n == 0) {
                 continue;
             }
-            long now = System.nanoTime();
-            int queue = q.queue();
+            p.receiveBurst(q.queue(), System.nanoTime());
             int portId = port.id();
             for (int i = 0; i < n; i++) {
-                long m = burst.get(i);
-                packet.wrapReceived(m, queue, now);
-                Verdict v = run(f);
-                packet.commitReceived();
+                long m = b.get(i);
+                p.wrapReceived(m);
+                Verdict v = run(f, p);
+                p.commitReceived();
                 // The common case (a cpumap redirect in native mode) stays small enough for the JIT to
-                // inline into this loop; act() holds everything else.
-                if (v == Verdict.REDIRECT && packet.targetKind() == Packet.TARGET_CPUMAP && !skbMode) {
-                    if (redirector.redirect(packet.targetKey(), m)) {
-                        pending[RxCounter.REDIRECT.ordinal()]++;
+                // inline into this loop, and counts in a local; act() holds everything else.
+                if (v == Verdict.REDIRECT && p.targetKind() == Packet.TARGET_CPUMAP && nativeMode) {
+                    if (r.redirect(p.targetKey(), m)) {
+                        redirected++;
                     } else {
                         notQueued(m, portId);
                     }
@@ -101,13 +106,17 @@ public final class RxWorker extends HotAgent {
             }
         }
         pending[RxCounter.RX.ordinal()] += total;
+        pending[RxCounter.REDIRECT.ordinal()] += redirected;
         if (total == 0) {
             pending[RxCounter.EMPTY_POLLS.ordinal()]++;
         }
         publishCounters();
-        redirector.flush();
+        r.flush();
         portTx.flush();
-        counters.add(RxCounter.PASS_DROPS.ordinal(), delivery.flush());
+        int passDrops = delivery.flush();
+        if (passDrops != 0) {
+            counters.add(RxCounter.PASS_DROPS.ordinal(), passDrops);
+        }
         freeDropped();
         if (returnPath != null) {
             total += returnPath.poll(); // what the kernel sent on the TAP queues this worker reads
@@ -116,9 +125,9 @@ public final class RxWorker extends HotAgent {
         return total;
     }
 
-    private Verdict run(PacketFilter f) {
+    private Verdict run(PacketFilter f, Packet p) {
         try {
-            Verdict v = f.filter(packet);
+            Verdict v = f.filter(p);
             return v == null ? Verdict.ABORTED : v;
         } catch (Throwable e) {
             // Errors too (AssertionError, StackOverflowError, NoClassDefFoundError): a filter's fault

@@ -82,6 +82,31 @@ class RingAndMempoolTest {
     }
 
     @Test
+    void enqueueOrFreeFreesWhatAFullRingDidNotTakeTaggedOrNot() {
+        try (Ring ring = Ring.create("or_free", 8, Ring.SINGLE_CONSUMER | Ring.EXACT_SIZE)) {
+            HandleArray h = new HandleArray(arena, 12);
+            assertThat(Mbuf.allocBulk(pool, h, 12)).isTrue();
+            long[] mbufs = new long[12];
+            for (int i = 0; i < 12; i++) {
+                mbufs[i] = h.get(i);
+                if (i % 2 == 1) {
+                    h.set(i, mbufs[i] | 1); // an skb-mode handle: the free must untag it
+                }
+            }
+            assertThat(ring.enqueueOrFree(h.address(0), 5)).isEqualTo(5);
+            assertThat(ring.enqueueOrFree(h.address(5), 7)).as("3 free slots of 8").isEqualTo(3);
+            assertThat(pool.inUse()).as("the 4 the ring refused are back in the pool").isEqualTo(8);
+            HandleArray out = new HandleArray(arena, 8);
+            assertThat(ring.dequeueBurst(out, 8)).isEqualTo(8);
+            for (int i = 0; i < 8; i++) {
+                assertThat(out.get(i) & ~1L).as("handle %d, in order", i).isEqualTo(mbufs[i]);
+                out.set(i, out.get(i) & ~1L);
+            }
+            Mbuf.freeBulk(out, 8);
+        }
+    }
+
+    @Test
     void exactSizeRingHoldsExactlyCount() {
         try (Ring ring = Ring.create("exact", 1000, Ring.EXACT_SIZE)) {
             assertThat(ring.capacity()).isEqualTo(1000);
