@@ -104,7 +104,8 @@ final class DaemonHandler implements RequestHandler {
                     "flags must be any, noexist or exist, not " + request.get("flags"));
         };
         // Absent: the live entry's setting is kept (an update of qsize does not turn GRO back on).
-        CpuMap.EntryInfo live = p.map().lookup(cpu);
+        // A key outside the map is the update's own E2BIG, below.
+        CpuMap.EntryInfo live = cpu >= 0 && cpu < p.map().maxEntries() ? p.map().lookup(cpu) : null;
         boolean gro = switch (Requests.optionalString(request, "gro").orElse(live == null
                 ? (CpuMap.DEFAULT_GRO ? "on" : "off") : live.gro() ? "on" : "off").toLowerCase(Locale.ROOT)) {
             case "on", "true" -> true;

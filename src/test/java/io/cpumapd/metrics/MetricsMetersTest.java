@@ -68,6 +68,10 @@ class MetricsMetersTest {
         EXPECTED.put("cpumapd_tap_bytes_total", Expected.of("counter", Q, "queue"));
         EXPECTED.put("cpumapd_tap_errors_total",
                 Expected.of("counter", Q * InjectError.values().length, "queue", "errno"));
+        EXPECTED.put("cpumapd_tap_gro_segments_total", Expected.of("counter", Q, "queue"));
+        EXPECTED.put("cpumapd_tap_gro_frames_total", Expected.of("counter", Q, "queue"));
+        EXPECTED.put("cpumapd_tap_gro_bad_checksum_total", Expected.of("counter", Q, "queue"));
+        EXPECTED.put("cpumapd_tap_gro_flushes_total", Expected.of("counter", Q * 5, "queue", "reason"));
         EXPECTED.put("cpumapd_mempool_size_mbufs", Expected.of("gauge", 1));
         EXPECTED.put("cpumapd_mempool_in_use_mbufs", Expected.of("gauge", 1));
         EXPECTED.put("cpumapd_filter_swaps_total", Expected.of("counter", 1));
