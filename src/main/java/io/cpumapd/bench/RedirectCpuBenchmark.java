@@ -189,7 +189,7 @@ public final class RedirectCpuBenchmark {
         return String.format(Locale.ROOT, "%,d", Math.round(delta / seconds));
     }
 
-    private static void sleep(double seconds) {
+    static void sleep(double seconds) {
         if (seconds <= 0) {
             return;
         }

@@ -68,7 +68,7 @@ public final class RedirectCpuStress {
             }
             Pipeline pipeline = run.pipeline();
             CpuMap map = pipeline.map();
-            sleep(config.warmupSeconds());
+            RedirectCpuBenchmark.sleep(config.warmupSeconds());
             double window = config.durationSeconds();
             MemoryFigures.Snapshot mem0 = MemoryFigures.take();
             int lcores0 = eal.lcoreCount();
@@ -103,7 +103,7 @@ public final class RedirectCpuStress {
                     for (int cpu : cpus) {
                         done += recreate(map, cpu, qsize, refused);
                     }
-                    sleep(config.intervalSeconds());
+                    RedirectCpuBenchmark.sleep(config.intervalSeconds());
                     StageSnapshot now = run.snapshot();
                     if (out != null) {
                         double s = (now.timeNs() - prev.timeNs()) / 1e9;
@@ -136,7 +136,7 @@ public final class RedirectCpuStress {
             if (feeder != null) {
                 feeder.close();
                 feeder = null;
-                sleep(0.2); // net_ring does not free what is left in its rings on close
+                RedirectCpuBenchmark.sleep(0.2); // net_ring does not free what is left in its rings on close
             }
             run.close();
             return new Result(window, rxBefore, rxAfter, rxDuring, done, refused, (t1 - t0) / 1e9,
@@ -167,7 +167,7 @@ public final class RedirectCpuStress {
 
     private double rxRate(JavaRedirectCpu run, double seconds, String what) {
         StageSnapshot a = run.snapshot();
-        sleep(seconds);
+        RedirectCpuBenchmark.sleep(seconds);
         StageSnapshot b = run.snapshot();
         double rate = (b.rx() - a.rx()) / ((b.timeNs() - a.timeNs()) / 1e9);
         if (out != null) {
@@ -223,15 +223,4 @@ public final class RedirectCpuStress {
         out.flush();
     }
 
-    private static void sleep(double seconds) {
-        if (seconds <= 0) {
-            return;
-        }
-        try {
-            Thread.sleep((long) (seconds * 1000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
 }

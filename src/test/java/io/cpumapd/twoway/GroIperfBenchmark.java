@@ -64,12 +64,13 @@ public final class GroIperfBenchmark {
                         bps[p] = iperf(a, b.name(), "198.19.16.2", seconds);
                     } else {
                         gro(d, p == 1);
-                        JsonNode s0 = call(d, Requests.create("stats"));
+                        JsonNode s0 = GroTransferTest.call(d, Requests.create("stats"));
                         bps[p] = iperf(lab.client(0), lab.host().name(), TwoWayLab.tapIpv4(0), seconds);
-                        JsonNode s1 = call(d, Requests.create("stats"));
-                        long frames = tap(s1, "packets") - tap(s0, "packets");
-                        long segments = frames - (tap(s1, "gro_frames") - tap(s0, "gro_frames"))
-                                + tap(s1, "gro_segments") - tap(s0, "gro_segments");
+                        JsonNode s1 = GroTransferTest.call(d, Requests.create("stats"));
+                        long frames = GroTransferTest.tap(s1, "packets") - GroTransferTest.tap(s0, "packets");
+                        long segments = frames
+                                - (GroTransferTest.tap(s1, "gro_frames") - GroTransferTest.tap(s0, "gro_frames"))
+                                + GroTransferTest.tap(s1, "gro_segments") - GroTransferTest.tap(s0, "gro_segments");
                         segsPerFrame[p] = frames == 0 ? 0 : segments / (double) frames;
                     }
                 }
@@ -93,22 +94,8 @@ public final class GroIperfBenchmark {
 
     private static void gro(DaemonProcess d, boolean on) throws Exception {
         for (int cpu = 0; cpu < 2; cpu++) {
-            call(d, Requests.create("cpumap.update").put("cpu", cpu).put("qsize", 2048).put("gro", on ? "on" : "off"));
-        }
-    }
-
-    private static long tap(JsonNode stats, String field) {
-        long sum = 0;
-        for (JsonNode q : stats.get("tap")) {
-            sum += q.get(field).asLong();
-        }
-        return sum;
-    }
-
-    private static JsonNode call(DaemonProcess d, com.fasterxml.jackson.databind.node.ObjectNode request)
-            throws Exception {
-        try (ControlClient c = new ControlClient(d.socket(), Duration.ofSeconds(5))) {
-            return c.call(request);
+            GroTransferTest.call(d,
+                    Requests.create("cpumap.update").put("cpu", cpu).put("qsize", 2048).put("gro", on ? "on" : "off"));
         }
     }
 

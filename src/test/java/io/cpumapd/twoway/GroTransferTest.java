@@ -109,7 +109,7 @@ class GroTransferTest {
         return -1;
     }
 
-    private static long tap(JsonNode stats, String field) {
+    static long tap(JsonNode stats, String field) {
         long sum = 0;
         for (JsonNode q : stats.get("tap")) {
             sum += q.get(field).asLong();
@@ -117,7 +117,7 @@ class GroTransferTest {
         return sum;
     }
 
-    private static JsonNode call(DaemonProcess d, com.fasterxml.jackson.databind.node.ObjectNode request)
+    static JsonNode call(DaemonProcess d, com.fasterxml.jackson.databind.node.ObjectNode request)
             throws Exception {
         try (ControlClient c = new ControlClient(d.socket(), Duration.ofSeconds(5))) {
             return c.call(request);
