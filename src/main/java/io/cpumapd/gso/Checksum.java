@@ -62,6 +62,26 @@ public final class Checksum {
         return acc;
     }
 
+    /**
+     * The pseudo-header's sum (not folded) of the IPv4 or IPv6 header at {@code l3}: the addresses,
+     * {@code protocol} and {@code l4Length}.
+     */
+    public static long pseudoHeader(long l3, boolean ipv4, int protocol, int l4Length) {
+        long addresses = ipv4 ? add(l3 + 12, 8, 0) : add(l3 + 8, 32, 0);
+        return addresses + protocol + l4Length;
+    }
+
+    /** Writes the header checksum of the IPv4 header at {@code l3}, {@code ihl} bytes long. */
+    public static void fillIpv4Header(long l3, int ihl) {
+        M.set(U16, l3 + 10, (short) 0);
+        M.set(U16, l3 + 10, (short) ~fold(add(l3, ihl, 0)));
+    }
+
+    /** Whether {@code length} bytes at {@code address}, with {@code seed} added, sum to all ones (a valid checksum). */
+    public static boolean verifies(long address, int length, long seed) {
+        return fold(add(address, length, seed)) == 0xFFFF;
+    }
+
     /** Folds a sum to 16 bits (not complemented). */
     public static int fold(long sum) {
         long s = sum;

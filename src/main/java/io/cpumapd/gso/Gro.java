@@ -287,11 +287,11 @@ public final class Gro {
             return BAD_CHECKSUM;
         }
         if (pIpv == 4 && (ol & OlFlags.RX_IP_CKSUM_MASK) != OlFlags.RX_IP_CKSUM_GOOD
-                && Checksum.fold(Checksum.add(d + ETH, 20, 0)) != 0xFFFF) {
+                && !Checksum.verifies(d + ETH, 20, 0)) {
             return BAD_CHECKSUM;
         }
         if ((ol & OlFlags.RX_L4_CKSUM_MASK) != OlFlags.RX_L4_CKSUM_GOOD
-                && Checksum.fold(Checksum.add(d + pL4, ipEnd - pL4, pseudo(d, pIpv, IPPROTO_TCP, ipEnd - pL4))) != 0xFFFF) {
+                && !Checksum.verifies(d + pL4, ipEnd - pL4, pseudo(d, pIpv, IPPROTO_TCP, ipEnd - pL4))) {
             return BAD_CHECKSUM;
         }
         return CANDIDATE;
@@ -311,15 +311,15 @@ public final class Gro {
             return BAD_CHECKSUM;
         }
         if (pIpv == 4 && (ol & OlFlags.RX_IP_CKSUM_MASK) != OlFlags.RX_IP_CKSUM_GOOD
-                && Checksum.fold(Checksum.add(d + ETH, 20, 0)) != 0xFFFF) {
+                && !Checksum.verifies(d + ETH, 20, 0)) {
             return BAD_CHECKSUM;
         }
         int check = u16(d + pL4 + 6);
         if (check == 0) {
             return pIpv == 4 ? CANDIDATE : BAD_CHECKSUM; // IPv6 requires one
         }
-        if ((ol & OlFlags.RX_L4_CKSUM_MASK) != OlFlags.RX_L4_CKSUM_GOOD && Checksum.fold(Checksum.add(d + pL4,
-                udpLen, pseudo(d, pIpv, IPPROTO_UDP, udpLen))) != 0xFFFF) {
+        if ((ol & OlFlags.RX_L4_CKSUM_MASK) != OlFlags.RX_L4_CKSUM_GOOD
+                && !Checksum.verifies(d + pL4, udpLen, pseudo(d, pIpv, IPPROTO_UDP, udpLen))) {
             return BAD_CHECKSUM;
         }
         return CANDIDATE;
@@ -494,8 +494,7 @@ public final class Gro {
         int l4Length = hdrLen[f] - l4 + payloadTotal[f];
         if (ipv[f] == 4) {
             M.set(BE16, h + ETH + 2, (short) (20 + l4Length));
-            M.set(BE16, h + ETH + 10, (short) 0);
-            M.set(BE16, h + ETH + 10, (short) ~Checksum.fold(Checksum.add(h + ETH, 20, 0)));
+            Checksum.fillIpv4Header(h + ETH, 20);
         } else {
             M.set(BE16, h + ETH + 4, (short) l4Length);
         }
@@ -520,10 +519,9 @@ public final class Gro {
         VnetHeader.gsoSizeBytes(M, slot, mss[f]);
     }
 
-    /** The TCP pseudo-header's sum (not folded) for the frame at {@code frame}. */
+    /** The pseudo-header's sum (not folded) for the untagged frame at {@code frame}. */
     private static long pseudo(long frame, int version, int protocol, int l4Length) {
-        long addrs = version == 4 ? Checksum.add(frame + ETH + 12, 8, 0) : Checksum.add(frame + ETH + 8, 32, 0);
-        return addrs + protocol + l4Length;
+        return Checksum.pseudoHeader(frame + ETH, version == 4, protocol, l4Length);
     }
 
     private static int u8(long a) {

@@ -230,18 +230,14 @@ public final class Segmenter {
     private static void fixHeaders(long head, long out, boolean ipv4, boolean tcp, int l3, int l4, int csumOffset,
             int frameLen, int ipId, int seq, int tcpFlags) {
         int l4Len = frameLen - l4;
-        long sum;
         if (ipv4) {
             M.set(BE16, out + l3 + 2, (short) (frameLen - l3));
             M.set(BE16, out + l3 + 4, (short) ipId);
-            M.set(BE16, out + l3 + 10, (short) 0);
-            int ihl = (M.get(ValueLayout.JAVA_BYTE, out + l3) & 0x0F) * 4;
-            M.set(BE16, out + l3 + 10, (short) (~Checksum.fold(Checksum.add(out + l3, ihl, 0))));
-            sum = Checksum.add(out + l3 + 12, 8, (tcp ? IPPROTO_TCP : IPPROTO_UDP) + l4Len);
+            Checksum.fillIpv4Header(out + l3, (M.get(ValueLayout.JAVA_BYTE, out + l3) & 0x0F) * 4);
         } else {
             M.set(BE16, out + l3 + 4, (short) (frameLen - l3 - 40));
-            sum = Checksum.add(out + l3 + 8, 32, (tcp ? IPPROTO_TCP : IPPROTO_UDP) + l4Len);
         }
+        long sum = Checksum.pseudoHeader(out + l3, ipv4, tcp ? IPPROTO_TCP : IPPROTO_UDP, l4Len);
         if (tcp) {
             M.set(BE32, out + l4 + 4, seq);
             M.set(ValueLayout.JAVA_BYTE, out + l4 + 13, (byte) tcpFlags);

@@ -1,16 +1,12 @@
 package io.cpumapd.twoway;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cpumapd.control.ControlClient;
 import io.cpumapd.control.Requests;
-import io.cpumapd.testkit.Cmd;
 import io.cpumapd.testkit.DaemonProcess;
 import io.cpumapd.testkit.NetNamespace;
 import io.cpumapd.testkit.TwoWayLab;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,8 +22,6 @@ import java.util.List;
  *   io.cpumapd.twoway.GroIperfBenchmark [secondsPerRun=5] [rounds=3] [tag=16g]</pre>
  */
 public final class GroIperfBenchmark {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private GroIperfBenchmark() {
     }
 
@@ -39,20 +33,8 @@ public final class GroIperfBenchmark {
         try (TwoWayLab lab = TwoWayLab.create(1, tag);
                 NetNamespace a = NetNamespace.create(tag + "pa");
                 NetNamespace b = NetNamespace.create(tag + "pb")) {
-            String yaml = Files.readString(Path.of("config/examples/veth-af-xdp.yaml"))
-                    .replace("iface=veth0", "iface=" + lab.hostLink(0))
-                    .replace("name: cpumapd0", "name: " + lab.tapName(0))
-                    .replace("/run/cpumapd/cpumapd.sock", dir.resolve("cpumapd.sock").toString());
-            DaemonProcess d = lab.start(dir, yaml);
-            String link = tag + "p" + Long.toHexString(System.nanoTime() & 0xFFFF);
-            a.exec("ip", "link", "add", link + "a", "type", "veth", "peer", "name", link + "b", "netns", b.name());
-            a.exec("ip", "addr", "add", "198.19.16.1/24", "dev", link + "a");
-            b.exec("ip", "addr", "add", "198.19.16.2/24", "dev", link + "b");
-            for (NetNamespace n : List.of(a, b)) {
-                n.exec("ip", "link", "set", "lo", "up");
-            }
-            a.exec("ip", "link", "set", link + "a", "up");
-            b.exec("ip", "link", "set", link + "b", "up");
+            DaemonProcess d = lab.start(dir, IperfTwoWayBenchmark.exampleConfig(lab, dir));
+            IperfTwoWayBenchmark.plainPair(a, b, tag + "p", "198.19.16");
             String[] paths = {"plain veth", "cpumapd gro on", "cpumapd gro off"};
             List<double[]> all = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
@@ -61,11 +43,12 @@ public final class GroIperfBenchmark {
                 for (int k = 0; k < 3; k++) {
                     int p = (k + r) % 3;
                     if (p == 0) {
-                        bps[p] = iperf(a, b.name(), "198.19.16.2", seconds);
+                        bps[p] = IperfTwoWayBenchmark.iperf(a, b.name(), "198.19.16.2", false, false, seconds);
                     } else {
                         gro(d, p == 1);
                         JsonNode s0 = GroTransferTest.call(d, Requests.create("stats"));
-                        bps[p] = iperf(lab.client(0), lab.host().name(), TwoWayLab.tapIpv4(0), seconds);
+                        bps[p] = IperfTwoWayBenchmark.iperf(lab.client(0), lab.host().name(), TwoWayLab.tapIpv4(0),
+                                false, false, seconds);
                         JsonNode s1 = GroTransferTest.call(d, Requests.create("stats"));
                         long frames = GroTransferTest.tap(s1, "packets") - GroTransferTest.tap(s0, "packets");
                         long segments = frames
@@ -96,21 +79,6 @@ public final class GroIperfBenchmark {
         for (int cpu = 0; cpu < 2; cpu++) {
             GroTransferTest.call(d,
                     Requests.create("cpumap.update").put("cpu", cpu).put("qsize", 2048).put("gro", on ? "on" : "off"));
-        }
-    }
-
-    /** Bits per second the host received: iperf3 server in {@code serverNs} on {@code address}. */
-    private static double iperf(NetNamespace client, String serverNs, String address, int seconds) throws Exception {
-        Process server = new ProcessBuilder("ip", "netns", "exec", serverNs, "iperf3", "-s", "-1", "-B", address)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            Thread.sleep(300);
-            Cmd.Result res = Cmd.run(Duration.ofSeconds(seconds + 30L), List.of("ip", "netns", "exec", client.name(),
-                    "iperf3", "-c", address, "-t", Integer.toString(seconds), "-J"));
-            return JSON.readTree(res.output()).path("end").path("sum_received").path("bits_per_second").asDouble();
-        } finally {
-            server.destroy();
-            server.waitFor();
         }
     }
 }

@@ -41,12 +41,8 @@ public final class IperfTwoWayBenchmark {
         try (TwoWayLab lab = TwoWayLab.create(1);
                 NetNamespace a = NetNamespace.create("c14pa");
                 NetNamespace b = NetNamespace.create("c14pb")) {
-            String yaml = Files.readString(Path.of("config/examples/veth-af-xdp.yaml"))
-                    .replace("iface=veth0", "iface=" + lab.hostLink(0))
-                    .replace("name: cpumapd0", "name: " + lab.tapName(0))
-                    .replace("/run/cpumapd/cpumapd.sock", dir.resolve("cpumapd.sock").toString());
-            lab.start(dir, yaml);
-            plainPair(a, b);
+            lab.start(dir, exampleConfig(lab, dir));
+            plainPair(a, b, "c14p", "198.18.100");
             String[] kinds = {"tcp client->host", "tcp host->client", "udp client->host", "udp host->client"};
             Map<String, List<double[]>> results = new LinkedHashMap<>();
             for (int r = 0; r < rounds; r++) {
@@ -71,11 +67,20 @@ public final class IperfTwoWayBenchmark {
         }
     }
 
-    private static void plainPair(NetNamespace a, NetNamespace b) {
-        String link = "c14p" + Long.toHexString(System.nanoTime() & 0xFFFFFF);
+    /** config/examples/veth-af-xdp.yaml on the lab's first link and TAP, its socket in {@code dir}. */
+    static String exampleConfig(TwoWayLab lab, Path dir) throws java.io.IOException {
+        return Files.readString(Path.of("config/examples/veth-af-xdp.yaml"))
+                .replace("iface=veth0", "iface=" + lab.hostLink(0))
+                .replace("name: cpumapd0", "name: " + lab.tapName(0))
+                .replace("/run/cpumapd/cpumapd.sock", dir.resolve("cpumapd.sock").toString());
+    }
+
+    /** A plain veth pair between {@code a} ({@code subnet}.1/24) and {@code b} ({@code subnet}.2/24). */
+    static void plainPair(NetNamespace a, NetNamespace b, String linkPrefix, String subnet) {
+        String link = linkPrefix + Long.toHexString(System.nanoTime() & 0xFFFFFF);
         a.exec("ip", "link", "add", link + "a", "type", "veth", "peer", "name", link + "b", "netns", b.name());
-        a.exec("ip", "addr", "add", "198.18.100.1/24", "dev", link + "a");
-        b.exec("ip", "addr", "add", "198.18.100.2/24", "dev", link + "b");
+        a.exec("ip", "addr", "add", subnet + ".1/24", "dev", link + "a");
+        b.exec("ip", "addr", "add", subnet + ".2/24", "dev", link + "b");
         for (NetNamespace n : List.of(a, b)) {
             n.exec("ip", "link", "set", "lo", "up");
         }
@@ -84,7 +89,7 @@ public final class IperfTwoWayBenchmark {
     }
 
     /** Bits per second the receiver got: iperf3 server in {@code serverNs} on {@code address}, client in {@code client}. */
-    private static double iperf(NetNamespace client, String serverNs, String address, boolean udp, boolean reverse,
+    static double iperf(NetNamespace client, String serverNs, String address, boolean udp, boolean reverse,
             int seconds) throws Exception {
         Process server = new ProcessBuilder("ip", "netns", "exec", serverNs, "iperf3", "-s", "-1", "-B", address)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
