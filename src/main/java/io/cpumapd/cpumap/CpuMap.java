@@ -30,7 +30,7 @@ import java.util.function.BiFunction;
  */
 public final class CpuMap implements AutoCloseable {
     /** GRO of a new entry unless its update says otherwise: on (it is off by itself where a TAP cannot take GSO). */
-    public static final boolean DEFAULT_GRO = true;
+    public static final boolean DEFAULT_GRO = CpuMapEntryConfig.DEFAULT_GRO;
     /** The kernel's limit on qsize (EOVERFLOW above it). */
     public static final int MAX_QSIZE = CpuMapEntryConfig.MAX_QSIZE;
     /** Update flags, as BPF_ANY / BPF_NOEXIST / BPF_EXIST. */

@@ -34,6 +34,8 @@ public final class Quiescence {
         }
     }
 
+    private static final java.time.Duration FOREVER = java.time.Duration.ofNanos(Long.MAX_VALUE);
+
     private final List<Participant> participants = new CopyOnWriteArrayList<>();
     @SuppressWarnings("unused")
     private long p01, p02, p03, p04, p05, p06, p07;
@@ -54,12 +56,7 @@ public final class Quiescence {
 
     /** Waits for a grace period. Unlinking must happen before the call (a volatile store). */
     public void synchronize() {
-        long t = (long) TOKEN.getAndAdd(this, 1L) + 1;
-        for (Participant p : List.copyOf(participants)) {
-            while (p.online && (long) SEEN.getAcquire(p) < t) {
-                LockSupport.parkNanos(50_000);
-            }
-        }
+        synchronize(FOREVER);
     }
 
     /**

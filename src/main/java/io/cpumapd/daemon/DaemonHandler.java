@@ -106,13 +106,14 @@ final class DaemonHandler implements RequestHandler {
         // Absent: the live entry's setting is kept (an update of qsize does not turn GRO back on).
         // A key outside the map is the update's own E2BIG, below.
         CpuMap.EntryInfo live = cpu >= 0 && cpu < p.map().maxEntries() ? p.map().lookup(cpu) : null;
-        boolean gro = switch (Requests.optionalString(request, "gro").orElse(live == null
-                ? (CpuMap.DEFAULT_GRO ? "on" : "off") : live.gro() ? "on" : "off").toLowerCase(Locale.ROOT)) {
-            case "on", "true" -> true;
-            case "off", "false" -> false;
-            default -> throw new ControlException(ControlException.EINVAL,
-                    "gro must be on or off, not " + request.get("gro"));
-        };
+        String askedGro = Requests.optionalString(request, "gro").orElse(null);
+        boolean gro = askedGro == null ? (live == null ? CpuMap.DEFAULT_GRO : live.gro())
+                : switch (askedGro.toLowerCase(Locale.ROOT)) {
+                    case "on", "true" -> true;
+                    case "off", "false" -> false;
+                    default -> throw new ControlException(ControlException.EINVAL,
+                            "gro must be on or off, not " + request.get("gro"));
+                };
         PacketFilter program;
         int[] redirects;
         try {
