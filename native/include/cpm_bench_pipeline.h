@@ -7,7 +7,8 @@
  *              is freed and counted as enqueue drops.
  *   consumer:  one per target, pinned, rte_thread_register'ed: rte_ring_sc_dequeue_burst(batch)
  *              -> drop (free bulk) | pass (writev per frame into its TAP queue fd) |
- *              redirect (rte_eth_tx_burst out the RX port); idle backoff counts sched.
+ *              redirect (rte_eth_tx_burst out the RX port) | hold (the first batch is held until the
+ *              stop, then dropped: the ring stays full); idle backoff counts sched.
  *
  * One pipeline at a time per process. Functions return 0 or -errno.
  */
@@ -19,7 +20,8 @@
 #define CPM_BP_MAX_TARGETS 64
 
 enum cpm_bp_mode { CPM_BP_NO_TOUCH = 0, CPM_BP_L4_HASH = 1 };
-enum cpm_bp_action { CPM_BP_ACT_DROP = 0, CPM_BP_ACT_PASS = 1, CPM_BP_ACT_REDIRECT = 2 };
+/* HOLD: the consumer holds its first batch until the stop, then drops: every ring stays full. */
+enum cpm_bp_action { CPM_BP_ACT_DROP = 0, CPM_BP_ACT_PASS = 1, CPM_BP_ACT_REDIRECT = 2, CPM_BP_ACT_HOLD = 3 };
 enum cpm_bp_idle { CPM_BP_BUSY_SPIN = 0, CPM_BP_BACKOFF = 1 };
 
 /* All int32 so that Java fills it as an int array. */

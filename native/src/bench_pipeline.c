@@ -63,6 +63,8 @@ struct consumer {
 	int started;            /* 1 running, < 0 -errno */
 	int joinable;
 	uint64_t c[CPM_BP_TARGET_WORDS];
+	uint64_t busy_ns;       /* the Java consumer's BUSY_NS / IDLE_NS accounting, one clock read per poll */
+	uint64_t idle_ns;
 	uint64_t hist_max;
 	uint64_t hist[CPM_BP_HIST_BUCKETS];
 } __rte_cache_aligned;
@@ -283,6 +285,9 @@ static void *consumer_main(void *arg)
 	uint32_t hdr_len = (uint32_t)bp.cfg.vnet_hdr_len;
 	uint16_t port = (uint16_t)bp.cfg.port;
 	uint16_t txq = (uint16_t)(bp.cfg.tx_queue_base + c->index);
+	int record_on = bp.cfg.latency; /* only in latency mode, as the Java LatencyProgram exists only then */
+	uint64_t last_poll;
+	unsigned int last_work = 0;
 	struct backoff b;
 
 	pin(bp.cfg.cpus[c->index]);
@@ -292,10 +297,20 @@ static void *consumer_main(void *arg)
 	}
 	STORE(c->started, 1);
 	backoff_reset(&b);
+	last_poll = now_ns();
 	for (;;) {
-		unsigned int n = rte_ring_sc_dequeue_burst(c->ring, objs, batch, NULL);
-		unsigned int i, failed = 0;
+		unsigned int n, i, failed = 0;
+		/* As the Java consumer (Consumer.doWork): the time since the last poll counts as busy when
+		 * that poll found work, idle otherwise; one clock read per poll on both sides. */
+		uint64_t now = now_ns();
 
+		if (last_work)
+			ADD(c->busy_ns, now - last_poll);
+		else
+			ADD(c->idle_ns, now - last_poll);
+		last_poll = now;
+		n = rte_ring_sc_dequeue_burst(c->ring, objs, batch, NULL);
+		last_work = n;
 		if (n == 0) {
 			/* RX was joined before the stop flag was set: an empty ring stays empty. */
 			if (LOAD(bp.consumers_stop))
@@ -303,9 +318,20 @@ static void *consumer_main(void *arg)
 			idle(&b, 0, &c->c[CPM_BP_SCHED]);
 			continue;
 		}
-		if (LOAD(bp.record))
+		/* A clock read per packet: throughput rounds must not pay it (the Java side has no
+		 * LatencyProgram then), or the C consumer drains a fraction of what the Java one does. */
+		if (record_on && LOAD(bp.record))
 			record_latency(c, objs, n);
 		switch (bp.cfg.action) {
+		case CPM_BP_ACT_HOLD:
+			/* As the Java HoldProgram: park on the first batch until RX stopped (100 us naps). */
+			while (!LOAD(bp.consumers_stop)) {
+				struct timespec ts = { 0, 100000 };
+
+				nanosleep(&ts, NULL);
+			}
+			/* then drop, as HoldProgram answers DROP once released */
+			__attribute__((fallthrough));
 		case CPM_BP_ACT_DROP:
 			rte_pktmbuf_free_bulk((struct rte_mbuf **)objs, n);
 			ADD(c->c[CPM_BP_XDP_DROP], n);

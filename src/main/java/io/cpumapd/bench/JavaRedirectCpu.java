@@ -11,6 +11,7 @@ import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.pipeline.Pipeline;
 import io.cpumapd.pipeline.PipelineSpec;
 import io.cpumapd.tap.TapOptions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,6 +25,8 @@ public final class JavaRedirectCpu implements RedirectCpuRun {
     private final Pipeline pipeline;
     private final Port port;
     private final List<LatencyProgram> latencyPrograms = new ArrayList<>();
+    /** -r hold: every consumer's program; released before the pipeline shuts down. */
+    private final HoldProgram hold = new HoldProgram();
     private int leaked;
     private boolean closed;
 
@@ -40,6 +43,10 @@ public final class JavaRedirectCpu implements RedirectCpuRun {
         pipeline = Pipeline.create(spec, worker -> BenchPrograms.rxFilter(config.mode(), config.cpus()));
         try {
             port = pipeline.ports().get("src");
+            if (config.remoteAction().equals(RedirectCpuConfig.HOLD)) {
+                // A held consumer finishes no poll on purpose: not worth a stall warning per round.
+                pipeline.stallAfter(Duration.ofDays(1));
+            }
             if (prefill != null) {
                 BenchFrames.prefill(pipeline.mempool(), prefill);
             }
@@ -47,6 +54,7 @@ public final class JavaRedirectCpu implements RedirectCpuRun {
                 PacketFilter program = switch (config.remoteAction()) {
                     case RedirectCpuConfig.DROP -> BenchPrograms.remoteDrop();
                     case RedirectCpuConfig.REDIRECT -> BenchPrograms.remoteRedirect(port.id());
+                    case RedirectCpuConfig.HOLD -> hold;
                     default -> null;
                 };
                 if (config.latencyPps() > 0) {
@@ -58,6 +66,7 @@ public final class JavaRedirectCpu implements RedirectCpuRun {
             }
             pipeline.startRx();
         } catch (RuntimeException e) {
+            hold.release();
             pipeline.shutdown();
             throw e;
         }
@@ -161,6 +170,7 @@ public final class JavaRedirectCpu implements RedirectCpuRun {
     public void close() {
         if (!closed) {
             closed = true;
+            hold.release(); // before the shutdown, which waits for the consumers to drain
             leaked = pipeline.shutdown();
         }
     }

@@ -152,7 +152,8 @@ public final class RedirectCpuBenchmark {
                 consumerBytes < 0 || processed == 0 ? -1 : consumerBytes / (double) processed,
                 alloc0.length == 0 ? -1 : gcCount, alloc0.length == 0 ? -1 : gcMs,
                 h == null ? null : RoundResult.Latency.of(config.latencyPps(), h), run.leaked(),
-                rxCpuNs < 0 ? -1 : rxCpuNs / 1e9 / s, rxCpuNs <= 0 ? -1 : rx / (rxCpuNs / 1e9));
+                rxCpuNs < 0 ? -1 : rxCpuNs / 1e9 / s, rxCpuNs <= 0 ? -1 : rx / (rxCpuNs / 1e9),
+                enq + enqDrops == 0 ? -1 : enq / (double) (enq + enqDrops));
     }
 
     private void printInterval(String impl, int round, StageSnapshot a, StageSnapshot b) {

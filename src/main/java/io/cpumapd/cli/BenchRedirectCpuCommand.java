@@ -48,8 +48,9 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
     String mode;
 
     @Option(names = {"-r", "--remote-action"}, defaultValue = "drop",
-            description = "Second stage at the consumer: drop | pass (TAP cpmbenchN) | redirect (out the RX port). "
-                    + "Default ${DEFAULT-VALUE}.")
+            description = "Second stage at the consumer: drop | pass (TAP cpmbenchN) | redirect (out the RX port) | "
+                    + "hold (the consumer holds its first batch until the round ends: every ring stays full, so both "
+                    + "RX threads see the same ring state and do the same work per packet). Default ${DEFAULT-VALUE}.")
     String remoteAction;
 
     @Option(names = {"-c", "--cpu"}, description = "cpumap entry / consumer core, repeatable (default: the last CPU).")
