@@ -21,6 +21,13 @@ public final class LatencyProgram implements PacketFilter {
     }
 
     @Override
+    public void beginBurst() {
+        if (next != null) {
+            next.beginBurst();
+        }
+    }
+
+    @Override
     public Verdict filter(Packet packet) {
         if (recording) {
             long stamp = Mbuf.timestampNs(packet.mbuf());

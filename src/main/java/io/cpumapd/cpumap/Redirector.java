@@ -20,6 +20,8 @@ public final class Redirector {
     private static final int DROPS = EnqueueCounter.DROPS.ordinal();
     private static final int BULK_CALLS = EnqueueCounter.BULK_CALLS.ordinal();
     private static final MemorySegment ALL = Native.ALL;
+    /** Handles per bulk queue (CPU_MAP_BULK_SIZE): {@link #append} returns this when a queue is full. */
+    public static final int BULK = BulkQueue.SIZE;
 
     private final CpuMap map;
     private final BulkQueue[] queues;
@@ -69,6 +71,33 @@ public final class Redirector {
             push(q, key);
         }
         return true;
+    }
+
+    /**
+     * The RX worker's inner loop (no call in it): appends {@code handle} to the bulk queue of {@code key}
+     * if that queue is already open this poll, and returns how many handles it holds now; at
+     * {@link #BULK} the caller pushes it with {@link #pushFull} before the next append, so a queue is
+     * still pushed the moment it fills. -1: the key is out of range or its queue not open yet; nothing
+     * changed, the caller takes {@link #redirect} (which looks the entry up).
+     */
+    public int append(int key, long handle) {
+        BulkQueue[] qs = queues;
+        if (key < 0 || key >= qs.length) {
+            return -1;
+        }
+        BulkQueue q = qs[key];
+        if (!q.dirty) {
+            return -1;
+        }
+        int c = q.count;
+        ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, q.address + 8L * (c & (BulkQueue.SIZE - 1)), handle);
+        q.count = ++c;
+        return c;
+    }
+
+    /** Pushes the bulk queue of {@code key} that {@link #append} just filled. */
+    public void pushFull(int key) {
+        push(queues[key], key);
     }
 
     /**

@@ -12,17 +12,24 @@ import io.cpumapd.packet.Verdict;
  */
 final class L4HashFilter implements PacketFilter {
     private final TargetSet targets;
+    /** The set as of the last {@link #beginBurst()} (the constructor's before the first). */
+    private int[] keys;
     private final Headers headers = new Headers();
 
     L4HashFilter(TargetSet targets) {
         this.targets = targets;
+        this.keys = targets.keys();
+    }
+
+    /** Once per burst: the target set every packet of the burst uses (one volatile read, not one per packet). */
+    @Override
+    public void beginBurst() {
+        keys = targets.keys();
     }
 
     @Override
     public Verdict filter(Packet packet) {
-        // The target set first: its volatile read orders every later memory access, so read after the
-        // parse it would make the JIT reload each parsed field from the Headers object for the hash.
-        int[] keys = targets.keys();
+        int[] keys = this.keys;
         if (!headers.parse(packet.dataAddress(), packet.headLength())) {
             return Verdict.PASS;
         }

@@ -12,12 +12,21 @@ import io.cpumapd.packet.Verdict;
  */
 final class L4PortFilter implements PacketFilter {
     private final TargetSet targets;
+    /** The set as of the last {@link #beginBurst()} (the constructor's before the first). */
+    private int[] keys;
     private final boolean source;
     private final Headers headers = new Headers();
 
     L4PortFilter(TargetSet targets, boolean source) {
         this.targets = targets;
+        this.keys = targets.keys();
         this.source = source;
+    }
+
+    /** Once per burst: the target set every packet of the burst uses (one volatile read, not one per packet). */
+    @Override
+    public void beginBurst() {
+        keys = targets.keys();
     }
 
     @Override
@@ -26,7 +35,7 @@ final class L4PortFilter implements PacketFilter {
             return Verdict.PASS;
         }
         int port = source ? headers.srcPort() : headers.dstPort();
-        return packet.redirect(Targets.pick(targets.keys(), Math.max(port, 0)));
+        return packet.redirect(Targets.pick(keys, Math.max(port, 0)));
     }
 
     @Override

@@ -20,6 +20,8 @@ final class L4ProtoFilter implements PacketFilter {
 
     private final String name;
     private final TargetSet targets;
+    /** The set as of the last {@link #beginBurst()} (the constructor's before the first). */
+    private int[] keys;
     private final int tcpKey;
     private final int udpKey;
     private final int icmpKey;
@@ -30,10 +32,17 @@ final class L4ProtoFilter implements PacketFilter {
     L4ProtoFilter(String name, TargetSet targets, int tcpKey, int udpKey, int icmpKey, int dropUdpPort) {
         this.name = name;
         this.targets = targets;
+        this.keys = targets.keys();
         this.tcpKey = tcpKey;
         this.udpKey = udpKey;
         this.icmpKey = icmpKey;
         this.dropUdpPort = dropUdpPort;
+    }
+
+    /** Once per burst: the target set every packet of the burst uses (one volatile read, not one per packet). */
+    @Override
+    public void beginBurst() {
+        keys = targets.keys();
     }
 
     @Override
@@ -55,7 +64,7 @@ final class L4ProtoFilter implements PacketFilter {
     }
 
     private int key(int fixed, int index) {
-        return fixed >= 0 ? fixed : Targets.pick(targets.keys(), index);
+        return fixed >= 0 ? fixed : Targets.pick(keys, index);
     }
 
     @Override

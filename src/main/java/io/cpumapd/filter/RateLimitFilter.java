@@ -51,6 +51,12 @@ final class RateLimitFilter implements PacketFilter, CountedFilter {
         this.table = new SourceTable(tableSize, eviction, seed, counters);
     }
 
+    /** The filter it hands the packets it lets through to takes its per-burst snapshot too. */
+    @Override
+    public void beginBurst() {
+        then.beginBurst();
+    }
+
     @Override
     public Verdict filter(Packet packet) {
         Headers h = headers;

@@ -17,9 +17,18 @@ import java.nio.ByteOrder;
 final class TouchFilter implements PacketFilter {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private final TargetSet targets;
+    /** The set as of the last {@link #beginBurst()} (the constructor's before the first). */
+    private int[] keys;
 
     TouchFilter(TargetSet targets) {
         this.targets = targets;
+        this.keys = targets.keys();
+    }
+
+    /** Once per burst: the target set every packet of the burst uses (one volatile read, not one per packet). */
+    @Override
+    public void beginBurst() {
+        keys = targets.keys();
     }
 
     @Override
@@ -31,7 +40,7 @@ final class TouchFilter implements PacketFilter {
         if (type < Headers.ETH_P_802_3_MIN) {
             return Verdict.DROP;
         }
-        return packet.redirect(Targets.pick(targets.keys(), 0));
+        return packet.redirect(Targets.pick(keys, 0));
     }
 
     @Override

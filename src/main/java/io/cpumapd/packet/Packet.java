@@ -73,22 +73,30 @@ public final class Packet {
     public void receiveBurst(int queue, long timestampNs) {
         this.queue = queue;
         this.timestampNs = timestampNs;
+        this.mark = 0;
+        this.userValue = 0;
+        this.metaRead = true;
+        this.metaDirty = false;
     }
 
     /**
      * The RX core's wrap of a packet of the burst given to {@link #receiveBurst}: nothing has set its
      * metadata yet, so the mempool's private area (a cache line of its own) is not read here; it is
-     * written once, by {@link #commitReceived}.
+     * written once, by {@link #commitReceived}. Mark and user value start at 0 (reset only when the
+     * previous packet's filter changed them).
      */
     public void wrapReceived(long mbuf) {
         this.mbuf = mbuf;
         this.data = Mbuf.dataAddress(mbuf);
         this.headLength = Mbuf.dataLength(mbuf);
         this.length = Mbuf.packetLength(mbuf);
-        this.mark = 0;
-        this.userValue = 0;
-        this.metaRead = true;
         this.targetKind = TARGET_NONE;
+        if (metaDirty) {
+            // The previous packet's filter set a mark or user value: this one starts from none.
+            this.mark = 0;
+            this.userValue = 0;
+            this.metaDirty = false;
+        }
     }
 
     /** After the RX filter: the whole metadata area in one go (mark, user value, queue, RX time). */

@@ -101,10 +101,11 @@ public final class Consumer extends HotAgent implements EntryConsumer {
         int redirected = 0;
         int exceptions = 0;
         int tooShort = 0;
+        boolean began = beginBatch();
         for (int i = 0; i < n; i++) {
             long h = handles.get(i);
             long m = SkbHandle.mbuf(h);
-            switch (run(m)) {
+            switch (began ? run(m) : Verdict.ABORTED) {
                 case PASS -> {
                     pass++;
                     if (!(SkbHandle.isSkb(h) ? delivery.passBuilt(m) : delivery.pass(m))) {
@@ -152,6 +153,19 @@ public final class Consumer extends HotAgent implements EntryConsumer {
     private void add(ConsumerCounter c, int n) {
         if (n != 0) {
             counters.add(c.ordinal(), n);
+        }
+    }
+
+    /** The program's {@link PacketFilter#beginBurst}, once per batch; false (the batch ABORTED) if it threw. */
+    private boolean beginBatch() {
+        if (program == null) {
+            return true;
+        }
+        try {
+            program.beginBurst();
+            return true;
+        } catch (Throwable e) {
+            return false;
         }
     }
 

@@ -83,21 +83,35 @@ public final class RxWorker extends HotAgent {
             }
             p.receiveBurst(q.queue(), System.nanoTime());
             int portId = port.id();
-            for (int i = 0; i < n; i++) {
-                long m = b.get(i);
-                p.wrapReceived(m);
-                Verdict v = run(f, p);
-                p.commitReceived();
-                // The common case (a cpumap redirect in native mode) stays small enough for the JIT to
-                // inline into this loop, and counts in a local; act() holds everything else.
-                if (v == Verdict.REDIRECT && p.targetKind() == Packet.TARGET_CPUMAP && nativeMode) {
-                    if (r.redirect(p.targetKey(), m)) {
+            if (!begin(f)) {
+                abortBurst(p, b, n, portId);
+                total += n;
+                continue;
+            }
+            int i = 0;
+            while (i < n) {
+                // The inner loop has no call in it (the JIT keeps its values in registers): filter,
+                // metadata, and the append to a bulk queue already open this poll. It leaves for
+                // everything else, with the packet it stopped at handled below: a queue that just
+                // filled is pushed there, before the next packet, as the kernel's bq_enqueue does.
+                long m;
+                Verdict v;
+                int fill;
+                do {
+                    m = b.get(i++);
+                    p.wrapReceived(m);
+                    v = run(f, p);
+                    p.commitReceived();
+                    fill = v == Verdict.REDIRECT && p.targetKind() == Packet.TARGET_CPUMAP && nativeMode
+                            ? r.append(p.targetKey(), m) : -1;
+                    if (fill > 0) {
                         redirected++;
-                    } else {
-                        notQueued(m, portId);
                     }
-                } else {
-                    act(m, v, portId);
+                } while (fill > 0 && fill < Redirector.BULK && i < n);
+                if (fill == Redirector.BULK) {
+                    r.pushFull(p.targetKey());
+                } else if (fill < 0) {
+                    redirected += slow(m, v, portId, nativeMode);
                 }
             }
             total += n;
@@ -123,6 +137,41 @@ public final class RxWorker extends HotAgent {
         }
         participant.quiescent();
         return total;
+    }
+
+    /** A packet the inner loop did not queue, with its verdict: returns 1 if it was redirected to the cpumap. */
+    private int slow(long m, Verdict v, int portId, boolean nativeMode) {
+        if (v == Verdict.REDIRECT && packet.targetKind() == Packet.TARGET_CPUMAP && nativeMode) {
+            // The first packet for its key this poll (the entry lookup), or a key without entry.
+            if (redirector.redirect(packet.targetKey(), m)) {
+                return 1;
+            }
+            notQueued(m, portId);
+        } else {
+            act(m, v, portId);
+        }
+        return 0;
+    }
+
+    /** Once per burst: the filter's {@link PacketFilter#beginBurst}; false if it threw. */
+    private boolean begin(PacketFilter f) {
+        try {
+            f.beginBurst();
+            return true;
+        } catch (Throwable e) {
+            return false;
+        }
+    }
+
+    /** The filter's beginBurst threw: every packet of the burst ends ABORTED, counted as an exception. */
+    private void abortBurst(Packet p, HandleArray b, int n, int portId) {
+        for (int i = 0; i < n; i++) {
+            long m = b.get(i);
+            p.wrapReceived(m);
+            p.commitReceived();
+            pending[RxCounter.EXCEPTIONS.ordinal()]++;
+            finish(m, Verdict.ABORTED, portId);
+        }
     }
 
     private Verdict run(PacketFilter f, Packet p) {

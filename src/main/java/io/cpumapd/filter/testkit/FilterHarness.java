@@ -136,13 +136,17 @@ public final class FilterHarness implements AutoCloseable {
 
     // ---- running ----
 
-    /** Runs {@code filter} on {@code frame} as an RX worker would; exceptions are caught and reported. */
+    /**
+     * Runs {@code filter} on {@code frame} as an RX worker would, as a burst of one packet
+     * ({@link PacketFilter#beginBurst} first); exceptions are caught and reported.
+     */
     public FilterResult run(PacketFilter filter, byte[] frame) {
         long m = load(0, frame);
         packet.wrap(m);
         Verdict verdict;
         RuntimeException thrown = null;
         try {
+            filter.beginBurst();
             verdict = filter.filter(packet);
             packet.commit();
             if (verdict == null) {
