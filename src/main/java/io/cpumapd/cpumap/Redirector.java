@@ -90,7 +90,9 @@ public final class Redirector {
             return -1;
         }
         int c = q.count;
-        ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, q.address + 8L * (c & (BulkQueue.SIZE - 1)), handle);
+        // The address mask changes nothing (Native.ADDRESS_MASK) and drops the store's bounds check.
+        ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, (q.address & Native.ADDRESS_MASK) + 8L * (c & (BulkQueue.SIZE - 1)),
+                handle);
         q.count = ++c;
         return c;
     }

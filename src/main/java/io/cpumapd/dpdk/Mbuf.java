@@ -40,6 +40,7 @@ public final class Mbuf {
     public static final int META_VNET_BYTES = 16;
 
     private static final MemorySegment M = Native.ALL;
+    private static final long MASK = Native.ADDRESS_MASK;
     // Unaligned layouts: the fields are aligned anyway, and an aligned layout costs an alignment check
     // per access on the RX hot path (x86 loads and stores unaligned at no extra cost).
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -58,29 +59,30 @@ public final class Mbuf {
 
     /** Address of the first data byte: {@code buf_addr + data_off}. */
     public static long dataAddress(long m) {
-        return M.get(U64, m + OFF_BUF_ADDR) + dataOffset(m);
+        // Masked (a no-op, see Native.ADDRESS_MASK): parsers reading at data + offset keep no bounds check.
+        return (M.get(U64, (m & MASK) + OFF_BUF_ADDR) + dataOffset(m)) & MASK;
     }
 
     public static int dataOffset(long m) {
-        return Short.toUnsignedInt(M.get(U16, m + OFF_DATA_OFF));
+        return Short.toUnsignedInt(M.get(U16, (m & MASK) + OFF_DATA_OFF));
     }
 
     /** Bytes of this segment. */
     public static int dataLength(long m) {
-        return Short.toUnsignedInt(M.get(U16, m + OFF_DATA_LEN));
+        return Short.toUnsignedInt(M.get(U16, (m & MASK) + OFF_DATA_LEN));
     }
 
     /** Bytes of the whole packet, all segments. */
     public static int packetLength(long m) {
-        return M.get(U32, m + OFF_PKT_LEN);
+        return M.get(U32, (m & MASK) + OFF_PKT_LEN);
     }
 
     public static int segments(long m) {
-        return Short.toUnsignedInt(M.get(U16, m + OFF_NB_SEGS));
+        return Short.toUnsignedInt(M.get(U16, (m & MASK) + OFF_NB_SEGS));
     }
 
     public static int bufferLength(long m) {
-        return Short.toUnsignedInt(M.get(U16, m + OFF_BUF_LEN));
+        return Short.toUnsignedInt(M.get(U16, (m & MASK) + OFF_BUF_LEN));
     }
 
     /** Room after the data in this buffer. */
@@ -89,49 +91,49 @@ public final class Mbuf {
     }
 
     public static int port(long m) {
-        return Short.toUnsignedInt(M.get(U16, m + OFF_PORT));
+        return Short.toUnsignedInt(M.get(U16, (m & MASK) + OFF_PORT));
     }
 
     public static long olFlags(long m) {
-        return M.get(U64, m + OFF_OL_FLAGS);
+        return M.get(U64, (m & MASK) + OFF_OL_FLAGS);
     }
 
     public static int packetType(long m) {
-        return M.get(U32, m + OFF_PACKET_TYPE);
+        return M.get(U32, (m & MASK) + OFF_PACKET_TYPE);
     }
 
     public static int rssHash(long m) {
-        return M.get(U32, m + OFF_HASH_RSS);
+        return M.get(U32, (m & MASK) + OFF_HASH_RSS);
     }
 
     public static int vlanTci(long m) {
-        return Short.toUnsignedInt(M.get(U16, m + OFF_VLAN_TCI));
+        return Short.toUnsignedInt(M.get(U16, (m & MASK) + OFF_VLAN_TCI));
     }
 
     public static int mark(long m) {
-        return M.get(U32, m + STRUCT_SIZE + META_MARK);
+        return M.get(U32, (m & MASK) + STRUCT_SIZE + META_MARK);
     }
 
     public static void setMark(long m, int mark) {
-        M.set(U32, m + STRUCT_SIZE + META_MARK, mark);
+        M.set(U32, (m & MASK) + STRUCT_SIZE + META_MARK, mark);
     }
 
     public static int userValue(long m) {
-        return M.get(U32, m + STRUCT_SIZE + META_USER);
+        return M.get(U32, (m & MASK) + STRUCT_SIZE + META_USER);
     }
 
     public static void setUserValue(long m, int value) {
-        M.set(U32, m + STRUCT_SIZE + META_USER, value);
+        M.set(U32, (m & MASK) + STRUCT_SIZE + META_USER, value);
     }
 
     /** The RX queue the packet came in on. */
     public static int queue(long m) {
-        return Short.toUnsignedInt(M.get(U16, m + STRUCT_SIZE + META_QUEUE));
+        return Short.toUnsignedInt(M.get(U16, (m & MASK) + STRUCT_SIZE + META_QUEUE));
     }
 
     /** RX timestamp in ns ({@link System#nanoTime()} base), 0 when not taken. */
     public static long timestampNs(long m) {
-        return M.get(U64, m + STRUCT_SIZE + META_TIMESTAMP);
+        return M.get(U64, (m & MASK) + STRUCT_SIZE + META_TIMESTAMP);
     }
 
     /** Where an SkBuff built on the RX core (skb mode) leaves its virtio_net_hdr for the consumer. */
@@ -141,7 +143,7 @@ public final class Mbuf {
 
     /** The whole metadata area of a packet: mark and user value in one store, queue, RX time. */
     public static void writeMeta(long m, int mark, int userValue, int queue, long timestampNs) {
-        long meta = m + STRUCT_SIZE;
+        long meta = (m & MASK) + STRUCT_SIZE;
         M.set(U64, meta + META_MARK, (mark & 0xffffffffL) | ((long) userValue << 32));
         M.set(U16, meta + META_QUEUE, (short) queue);
         M.set(U64, meta + META_TIMESTAMP, timestampNs);
@@ -152,55 +154,55 @@ public final class Mbuf {
      * {@code bpf_xdp_adjust_head}) and fixes both lengths; the change stays inside the first segment.
      */
     public static void adjustHead(long m, int delta) {
-        M.set(U16, m + OFF_DATA_OFF, (short) (dataOffset(m) + delta));
-        M.set(U16, m + OFF_DATA_LEN, (short) (dataLength(m) - delta));
-        M.set(U32, m + OFF_PKT_LEN, packetLength(m) - delta);
+        M.set(U16, (m & MASK) + OFF_DATA_OFF, (short) (dataOffset(m) + delta));
+        M.set(U16, (m & MASK) + OFF_DATA_LEN, (short) (dataLength(m) - delta));
+        M.set(U32, (m & MASK) + OFF_PKT_LEN, packetLength(m) - delta);
     }
 
     /** The next segment of a chain, 0 after the last. */
     public static long next(long m) {
-        return M.get(U64, m + OFF_NEXT);
+        return M.get(U64, (m & MASK) + OFF_NEXT);
     }
 
     /** Address where the data room starts: {@code buf_addr + RTE_PKTMBUF_HEADROOM} for a fresh mbuf. */
     public static long bufferAddress(long m) {
-        return M.get(U64, m + OFF_BUF_ADDR);
+        return M.get(U64, (m & MASK) + OFF_BUF_ADDR);
     }
 
     // Building chains (the return path's segmentation): each setter writes one field.
 
     public static void setNext(long m, long next) {
-        M.set(U64, m + OFF_NEXT, next);
+        M.set(U64, (m & MASK) + OFF_NEXT, next);
     }
 
     public static void setDataLength(long m, int length) {
-        M.set(U16, m + OFF_DATA_LEN, (short) length);
+        M.set(U16, (m & MASK) + OFF_DATA_LEN, (short) length);
     }
 
     public static void setPacketLength(long m, int length) {
-        M.set(U32, m + OFF_PKT_LEN, length);
+        M.set(U32, (m & MASK) + OFF_PKT_LEN, length);
     }
 
     public static void setSegments(long m, int segments) {
-        M.set(U16, m + OFF_NB_SEGS, (short) segments);
+        M.set(U16, (m & MASK) + OFF_NB_SEGS, (short) segments);
     }
 
     public static void setPort(long m, int port) {
-        M.set(U16, m + OFF_PORT, (short) port);
+        M.set(U16, (m & MASK) + OFF_PORT, (short) port);
     }
 
     /** Sets data_len and pkt_len of a single-segment mbuf. */
     public static void setLength(long m, int length) {
-        M.set(U16, m + OFF_DATA_LEN, (short) length);
-        M.set(U32, m + OFF_PKT_LEN, length);
+        M.set(U16, (m & MASK) + OFF_DATA_LEN, (short) length);
+        M.set(U32, (m & MASK) + OFF_PKT_LEN, length);
     }
 
     public static void setRssHash(long m, int hash) {
-        M.set(U32, m + OFF_HASH_RSS, hash);
+        M.set(U32, (m & MASK) + OFF_HASH_RSS, hash);
     }
 
     public static void setOlFlags(long m, long flags) {
-        M.set(U64, m + OFF_OL_FLAGS, flags);
+        M.set(U64, (m & MASK) + OFF_OL_FLAGS, flags);
     }
 
     /** Copies this segment's bytes out (test and control paths: allocates). */

@@ -29,6 +29,15 @@ public final class Native {
     /** All of the address space: absolute addresses become offsets, so reading mbufs allocates nothing. */
     public static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
+    /**
+     * Every user-space address of an x86-64 Linux process is below 2^56 (2^47 with 4-level paging, 2^56
+     * with 5-level): {@code address & ADDRESS_MASK} is the same address. Hot paths mask addresses they
+     * read from memory (mbuf pointers, data pointers) before accessing {@link #ALL} at them: the JIT then
+     * knows {@code masked + small offset} is far below {@code ALL}'s size and drops the bounds check of
+     * each access (three instructions and a branch), which it cannot for an address of unknown range.
+     */
+    public static final long ADDRESS_MASK = (1L << 56) - 1;
+
     /** C pointers on fast paths are passed as {@code long}: same ABI on x86-64, no segment allocated. */
     public static final ValueLayout.OfLong POINTER = ValueLayout.JAVA_LONG;
 

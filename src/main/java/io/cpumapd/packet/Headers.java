@@ -1,5 +1,7 @@
 package io.cpumapd.packet;
 
+import io.cpumapd.dpdk.Native;
+
 /**
  * The parsed headers of one Ethernet frame, read in place from native memory.
  *
@@ -124,7 +126,9 @@ public final class Headers {
     }
 
     private void reset(long address, int length) {
-        dataAddress = address;
+        // Both masks change nothing (a user-space address, offsets checked to be in the frame): they let
+        // the JIT prove every read below is in range of Native.ALL and drop its bounds checks.
+        dataAddress = address & Native.ADDRESS_MASK;
         lengthBytes = length;
         l2Valid = false;
         l3Valid = false;
@@ -288,15 +292,15 @@ public final class Headers {
     }
 
     private int u16(int offset) {
-        return Bytes.u16(dataAddress + offset);
+        return Bytes.u16(dataAddress + (offset & Integer.MAX_VALUE));
     }
 
     private int u32(int offset) {
-        return Bytes.u32(dataAddress + offset);
+        return Bytes.u32(dataAddress + (offset & Integer.MAX_VALUE));
     }
 
     private long u64(int offset) {
-        return Bytes.u64(dataAddress + offset);
+        return Bytes.u64(dataAddress + (offset & Integer.MAX_VALUE));
     }
 
     public long dataAddress() {
