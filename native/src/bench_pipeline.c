@@ -62,7 +62,9 @@ struct consumer {
 	int index;
 	int started;            /* 1 running, < 0 -errno */
 	int joinable;
-	uint64_t c[CPM_BP_TARGET_WORDS];
+	/* What the consumer writes per batch starts a cache line of its own: RX reads `ring` above on
+	 * every push, and sharing a line with these counters made both cores pass it back and forth. */
+	uint64_t c[CPM_BP_TARGET_WORDS] __rte_cache_aligned;
 	uint64_t busy_ns;       /* the Java consumer's BUSY_NS / IDLE_NS accounting, one clock read per poll */
 	uint64_t idle_ns;
 	uint64_t hist_max;
