@@ -2,6 +2,7 @@ package io.cpumapd.filter;
 
 import io.cpumapd.filter.testkit.FilterHarness;
 import io.cpumapd.filter.testkit.FilterResult;
+import io.cpumapd.packet.Packet;
 import io.cpumapd.packet.PacketFilter;
 import io.cpumapd.packet.Verdict;
 import org.junit.jupiter.api.AfterAll;
@@ -115,6 +116,35 @@ class BuiltInFiltersTest {
         assertThat(HARNESS.run(f, frame).cpumapKey()).isEqualTo(1);
         targets.set(7, 8);
         assertThat(HARNESS.run(f, frame).cpumapKey()).isEqualTo(7);
+    }
+
+    /**
+     * The RX worker calls beginBurst() once per burst: a filter keeps the set it took there for every
+     * packet of the burst, and a set(...) between two bursts is seen from the next one on (rate-limit
+     * passes beginBurst to the filter it wraps).
+     */
+    @Test
+    void theTargetSetIsTakenOncePerBurstAndAChangeIsSeenByTheNextBurst() {
+        byte[] frame = TestFrames.v4().udp(1, 2).build();
+        long m = HARNESS.load(0, frame);
+        for (String name : List.of("no-touch", "touch", "round-robin", "l4-proto", "l4-filter", "l4-hash", "l4-sport",
+                "l4-dport", "rate-limit")) {
+            TargetSet targets = TargetSet.of(3);
+            PacketFilter f = Filters.create(name, Map.of(), targets);
+            Packet p = new Packet();
+            p.wrap(m);
+            f.beginBurst();
+            assertThat(f.filter(p)).as(name).isEqualTo(Verdict.REDIRECT);
+            assertThat(p.targetKey()).as(name).isEqualTo(3);
+            targets.set(6);
+            p.wrap(m);
+            f.filter(p);
+            assertThat(p.targetKey()).as("%s: the rest of the burst keeps its set", name).isEqualTo(3);
+            f.beginBurst();
+            p.wrap(m);
+            f.filter(p);
+            assertThat(p.targetKey()).as("%s: the next burst sees the change", name).isEqualTo(6);
+        }
     }
 
     @Test

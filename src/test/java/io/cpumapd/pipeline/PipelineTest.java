@@ -10,6 +10,8 @@ import io.cpumapd.counters.ConsumerCounter;
 import io.cpumapd.counters.CounterRegistry;
 import io.cpumapd.counters.EnqueueCounter;
 import io.cpumapd.counters.RxCounter;
+import io.cpumapd.filter.Filters;
+import io.cpumapd.filter.TargetSet;
 import io.cpumapd.counters.TapCounter;
 import io.cpumapd.cpumap.CpuMap;
 import io.cpumapd.dpdk.Eal;
@@ -29,6 +31,7 @@ import java.lang.foreign.Arena;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -185,6 +188,52 @@ class PipelineTest {
             assertThat(errors).as("bare REDIRECTs are redirect errors").isBetween(rx / 2 - 64, rx / 2 + 64);
             assertThat(p.counters().get(RxCounter.REDIRECT, 0)).as("only the named ones reach key 1").isBetween(rx / 2 - 64, rx / 2 + 64);
             assertThat(p.counters().get(RxCounter.ABORTED, 0)).isEqualTo(errors);
+        } finally {
+            assertThat(p.shutdown()).as("mbufs in use at shutdown").isZero();
+        }
+    }
+
+    /**
+     * The worker calls beginBurst() once per burst: a target-set change is seen by a later burst, and a
+     * beginBurst() that throws costs its burst only (every packet ABORTED, counted as an exception), never
+     * the worker; every packet still ends in exactly one verdict.
+     */
+    @Test
+    void beginBurstSnapshotsTheTargetSetAndItsThrowCostsOnlyItsBurst() throws Exception {
+        eal.attach("net_null4,size=64,copy=0");
+        TargetSet targets = TargetSet.of(0);
+        PacketFilter noTouch = Filters.create("no-touch", Map.of(), targets);
+        PacketFilter everyOtherBurstThrows = new PacketFilter() {
+            private int bursts;
+
+            @Override
+            public void beginBurst() {
+                noTouch.beginBurst();
+                if (++bursts % 2 == 0) {
+                    throw new IllegalStateException("every other burst");
+                }
+            }
+
+            @Override
+            public Verdict filter(Packet packet) {
+                return noTouch.filter(packet);
+            }
+        };
+        Pipeline p = Pipeline.create(spec("net_null4", false, null), w -> everyOtherBurstThrows);
+        try {
+            p.update(0, 512, packet -> Verdict.DROP, CpuMap.ANY);
+            p.update(1, 512, packet -> Verdict.DROP, CpuMap.ANY);
+            p.startRx();
+            await(() -> p.counters().get(RxCounter.RX, 0) > 20_000, 10_000);
+            assertThat(p.counters().get(EnqueueCounter.ENQUEUED, 1)).isZero();
+            targets.set(1);
+            await(() -> p.counters().get(EnqueueCounter.ENQUEUED, 1) > 1000, 10_000);
+            p.stopRx();
+            long rx = p.counters().get(RxCounter.RX, 0);
+            long exceptions = p.counters().get(RxCounter.EXCEPTIONS, 0);
+            assertThat(exceptions).as("about every other burst").isBetween(rx / 3, 2 * rx / 3);
+            assertThat(p.counters().get(RxCounter.ABORTED, 0)).isEqualTo(exceptions);
+            assertThat(p.counters().get(RxCounter.REDIRECT, 0) + exceptions).as("one verdict per packet").isEqualTo(rx);
         } finally {
             assertThat(p.shutdown()).as("mbufs in use at shutdown").isZero();
         }
