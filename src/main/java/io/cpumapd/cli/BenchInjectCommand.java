@@ -172,7 +172,7 @@ public final class BenchInjectCommand implements Callable<Integer> {
                     });
                     long arrived = rxPackets(tap.name()) + rxPackets(dpdkTap) - rx0;
                     boolean skipped = deliveryOnly && all.length > METHODS.length;
-                    double base = skipped ? Double.NaN : median(pps[1]); // no write() row to compare with
+                    double base = skipped ? Double.NaN : median(pps[1]);
                     for (int m = skipped ? METHODS.length : 0; m < all.length; m++) {
                         Map<String, Object> row = new LinkedHashMap<>();
                         row.put("frameBytes", size);
@@ -180,7 +180,7 @@ public final class BenchInjectCommand implements Callable<Integer> {
                         row.put("mpps", median(pps[m]) / 1e6);
                         row.put("framesMpps", median(framesPs[m]) / 1e6);
                         row.put("gbps", median(gbps[m]));
-                        row.put("ratioToCWrite", median(pps[m]) / base);
+                        row.put("ratioToCWrite", skipped ? null : median(pps[m]) / base); // no write() row: none
                         row.put("errors", errors[m]);
                         row.put("roundsMpps", java.util.Arrays.stream(pps[m]).map(v -> v / 1e6).toArray());
                         rows.add(row);
@@ -208,9 +208,11 @@ public final class BenchInjectCommand implements Callable<Integer> {
         progress.printf("%n%6s  %-16s %10s %12s %10s %8s %8s%n", "bytes", "method", "Mpps", "Mframes/s", "Gbit/s",
                 "vs write()", "errors");
         for (Map<String, Object> row : rows) {
-            progress.printf(Locale.ROOT, "%6d  %-16s %10.3f %12.3f %10.2f %7.1f%% %8d%n", row.get("frameBytes"),
+            Double ratio = (Double) row.get("ratioToCWrite");
+            progress.printf(Locale.ROOT, "%6d  %-16s %10.3f %12.3f %10.2f %8s %8d%n", row.get("frameBytes"),
                     row.get("method"), (Double) row.get("mpps"), (Double) row.get("framesMpps"),
-                    (Double) row.get("gbps"), 100 * (Double) row.get("ratioToCWrite"), row.get("errors"));
+                    (Double) row.get("gbps"), ratio == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * ratio),
+                    row.get("errors"));
         }
         progress.flush();
         if (output.wanted()) {

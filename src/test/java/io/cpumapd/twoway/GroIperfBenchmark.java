@@ -24,8 +24,9 @@ import java.util.TreeMap;
  * <pre>mvn -q test-compile
  * java --enable-native-access=ALL-UNNAMED -cp target/test-classes:target/classes:$(cat target/test.classpath) \
  *   io.cpumapd.twoway.GroIperfBenchmark [secondsPerRun=5] [rounds=3] [tag=16g] [subnet=198.19.16] \
- *   [metricsPort=19160] [paths=veth,on,off]</pre>
- * {@code paths} picks which of the three run (e.g. {@code on} alone, to profile it).
+ *   [metricsPort=19160] [paths=veth,on,off] [portArgs]</pre>
+ * {@code paths} picks which of the three run (e.g. {@code on} alone, to profile it); {@code portArgs}
+ * is appended to the example's net_af_xdp arguments (e.g. {@code ,busy_budget=0}).
  */
 public final class GroIperfBenchmark {
     private GroIperfBenchmark() {
@@ -38,12 +39,14 @@ public final class GroIperfBenchmark {
         String subnet = args.length > 3 ? args[3] : "198.19.16";
         int metricsPort = args.length > 4 ? Integer.parseInt(args[4]) : 19160;
         List<String> wanted = List.of((args.length > 5 ? args[5] : "veth,on,off").split(","));
+        String portArgs = args.length > 6 ? args[6] : ""; // e.g. ",busy_budget=0": more net_af_xdp arguments
         Path dir = Files.createTempDirectory("cpumapd-gro-iperf");
         try (TwoWayLab lab = TwoWayLab.create(1, tag);
                 NetNamespace a = NetNamespace.create(tag + "pa");
                 NetNamespace b = NetNamespace.create(tag + "pb")) {
             // The example has no metrics section (the default port, 9477, may be another run's): one of our own.
             DaemonProcess d = lab.start(dir, IperfTwoWayBenchmark.exampleConfig(lab, dir)
+                    .replace("queue_count=1", "queue_count=1" + portArgs)
                     + "\nmetrics: {enabled: true, bind: 127.0.0.1, port: " + metricsPort + "}\n");
             IperfTwoWayBenchmark.plainPair(a, b, tag + "p", subnet);
             String[] names = {"veth", "on", "off"};
