@@ -37,8 +37,12 @@ import picocli.CommandLine.Spec;
                         + "them right away."})
 public final class BenchInjectCommand implements Callable<Integer> {
     static final String[] METHODS = {"java-injector", "c-write", "c-writev", "dpdk-net_tap"};
-    /** With tcp or udp traffic: the consumer's delivery (TapDelivery) with GRO off and on, segments per second. */
-    static final String[] DELIVERY_METHODS = {"delivery-gro-off", "delivery-gro-on"};
+    /**
+     * With tcp or udp traffic: the consumer's delivery (TapDelivery) with GRO off, on (checksums verified
+     * in Java), and on with every mbuf flagged as NIC-verified (RX_IP/L4_CKSUM_GOOD: no Java check),
+     * segments per second.
+     */
+    static final String[] DELIVERY_METHODS = {"delivery-gro-off", "delivery-gro-on", "delivery-gro-on-nic"};
 
     @Spec
     CommandSpec spec;
@@ -62,6 +66,11 @@ public final class BenchInjectCommand implements Callable<Integer> {
     @Option(names = "--tag", defaultValue = "", paramLabel = "TAG",
             description = "Put TAG (up to 4 characters) in the TAPs' names and the DPDK file prefix, to tell runs apart.")
     String tag;
+
+    @Option(names = "--delivery-only",
+            description = "With tcp or udp traffic: measure only the consumer's delivery rows (GRO off, on, on with "
+                    + "NIC-verified checksums), not the four injectors.")
+    boolean deliveryOnly;
 
     @Mixin
     BenchJsonOptions output;
@@ -112,8 +121,9 @@ public final class BenchInjectCommand implements Callable<Integer> {
                 if (bulk != null) {
                     methods = java.util.Arrays.copyOf(METHODS, METHODS.length + DELIVERY_METHODS.length);
                     System.arraycopy(DELIVERY_METHODS, 0, methods, METHODS.length, DELIVERY_METHODS.length);
-                    progress.printf("delivery-gro-off/on: the consumer's TapDelivery, %d mbufs per round (traffic "
-                            + "written into them, passed, one flush); rate = segments delivered per second%n",
+                    progress.printf("delivery-gro-off/on/on-nic: the consumer's TapDelivery, %d mbufs per round "
+                            + "(traffic written into them, passed, one flush); rate = segments delivered per second; "
+                            + "on: checksums verified in Java, on-nic: mbufs flagged RX_IP/L4_CKSUM_GOOD%n",
                             InjectBenchmark.ROUND);
                 }
                 final String[] all = methods;
@@ -129,13 +139,15 @@ public final class BenchInjectCommand implements Callable<Integer> {
                         if (all.length > METHODS.length) {
                             bench.delivery(true, pool, durationNs / 4); // JIT warm-up of the GRO path
                         }
+                        int firstMethod = deliveryOnly && all.length > METHODS.length ? METHODS.length : 0;
+                        int count = all.length - firstMethod;
                         for (int r = 0; r < rounds; r++) {
-                            for (int k = 0; k < all.length; k++) {
-                                int m = (k + r) % all.length;
+                            for (int k = 0; k < count; k++) {
+                                int m = firstMethod + (k + r) % count;
                                 InjectBenchmark.Rate rate;
                                 if (m >= METHODS.length) {
-                                    InjectBenchmark.DeliveryRate d = bench.delivery(m == METHODS.length + 1, pool,
-                                            durationNs);
+                                    InjectBenchmark.DeliveryRate d = bench.delivery(m > METHODS.length,
+                                            m == METHODS.length + 2, pool, durationNs);
                                     rate = new InjectBenchmark.Rate(d.segmentsPerSecond(), d.errors());
                                     framesPs[m][r] = d.framesPerSecond();
                                     gbps[m][r] = d.gbps();
@@ -159,15 +171,16 @@ public final class BenchInjectCommand implements Callable<Integer> {
                         }
                     });
                     long arrived = rxPackets(tap.name()) + rxPackets(dpdkTap) - rx0;
-                    double base = median(pps[1]);
-                    for (int m = 0; m < all.length; m++) {
+                    boolean skipped = deliveryOnly && all.length > METHODS.length;
+                    double base = skipped ? Double.NaN : median(pps[1]);
+                    for (int m = skipped ? METHODS.length : 0; m < all.length; m++) {
                         Map<String, Object> row = new LinkedHashMap<>();
                         row.put("frameBytes", size);
                         row.put("method", all[m]);
                         row.put("mpps", median(pps[m]) / 1e6);
                         row.put("framesMpps", median(framesPs[m]) / 1e6);
                         row.put("gbps", median(gbps[m]));
-                        row.put("ratioToCWrite", median(pps[m]) / base);
+                        row.put("ratioToCWrite", skipped ? null : median(pps[m]) / base); // no write() row: none
                         row.put("errors", errors[m]);
                         row.put("roundsMpps", java.util.Arrays.stream(pps[m]).map(v -> v / 1e6).toArray());
                         rows.add(row);
@@ -175,13 +188,16 @@ public final class BenchInjectCommand implements Callable<Integer> {
                     progress.printf(Locale.ROOT, "  %5d B: the two TAPs counted %,d frames received (rx_packets)%n",
                             size, arrived);
                     if (all.length > METHODS.length) {
-                        double[] ratio = new double[rounds];
-                        for (int r = 0; r < rounds; r++) {
-                            ratio[r] = pps[METHODS.length + 1][r] / pps[METHODS.length][r];
+                        for (int on = METHODS.length + 1; on < all.length; on++) {
+                            double[] ratio = new double[rounds];
+                            for (int r = 0; r < rounds; r++) {
+                                ratio[r] = pps[on][r] / pps[METHODS.length][r];
+                            }
+                            progress.printf(Locale.ROOT, "  %5d B: %s / gro-off, segments delivered per second: "
+                                    + "median %.2f (rounds %s)%n", size, all[on], median(ratio),
+                                    java.util.Arrays.toString(java.util.Arrays.stream(ratio)
+                                            .map(v -> Math.round(v * 100) / 100.0).toArray()));
                         }
-                        progress.printf(Locale.ROOT, "  %5d B: GRO on / off, segments delivered per second: "
-                                + "median %.2f (rounds %s)%n", size, median(ratio), java.util.Arrays.toString(
-                                java.util.Arrays.stream(ratio).map(v -> Math.round(v * 100) / 100.0).toArray()));
                     }
                 }
             } finally {
@@ -192,9 +208,11 @@ public final class BenchInjectCommand implements Callable<Integer> {
         progress.printf("%n%6s  %-16s %10s %12s %10s %8s %8s%n", "bytes", "method", "Mpps", "Mframes/s", "Gbit/s",
                 "vs write()", "errors");
         for (Map<String, Object> row : rows) {
-            progress.printf(Locale.ROOT, "%6d  %-16s %10.3f %12.3f %10.2f %7.1f%% %8d%n", row.get("frameBytes"),
+            Double ratio = (Double) row.get("ratioToCWrite");
+            progress.printf(Locale.ROOT, "%6d  %-16s %10.3f %12.3f %10.2f %8s %8d%n", row.get("frameBytes"),
                     row.get("method"), (Double) row.get("mpps"), (Double) row.get("framesMpps"),
-                    (Double) row.get("gbps"), 100 * (Double) row.get("ratioToCWrite"), row.get("errors"));
+                    (Double) row.get("gbps"), ratio == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * ratio),
+                    row.get("errors"));
         }
         progress.flush();
         if (output.wanted()) {

@@ -13,28 +13,56 @@ import java.nio.ByteOrder;
  */
 public final class Checksum {
     private static final MemorySegment M = Native.ALL;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private Checksum() {
     }
 
-    /** Adds {@code length} bytes at {@code address}, as if they started on an even offset. */
+    /**
+     * Adds {@code length} bytes at {@code address}, as if they started on an even offset.
+     * <p>
+     * The bytes are read as little-endian longs (the host's order: no byte swap per load), 32 bytes
+     * per step into four independent sums of 32-bit halves (each add stays far below 2^63 for any
+     * length below 2^31), so the loads do not wait for one another. Summing little-endian 16-bit
+     * words gives the byte-swapped sum of the big-endian words (RFC 1071, byte order
+     * independence): the folded result is swapped back once at the end.
+     */
     public static long add(long address, int length, long sum) {
-        long acc = sum;
+        long a0 = 0;
+        long a1 = 0;
+        long a2 = 0;
+        long a3 = 0;
         int i = 0;
-        // Two 32-bit halves per load: each add stays far below 2^63 for any frame size.
-        for (; i + 8 <= length; i += 8) {
-            long v = M.get(U64, address + i);
-            acc += (v >>> 32) + (v & 0xFFFF_FFFFL);
+        for (; i + 32 <= length; i += 32) {
+            long v0 = M.get(LE64, address + i);
+            long v1 = M.get(LE64, address + i + 8);
+            long v2 = M.get(LE64, address + i + 16);
+            long v3 = M.get(LE64, address + i + 24);
+            a0 += (v0 >>> 32) + (v0 & 0xFFFF_FFFFL);
+            a1 += (v1 >>> 32) + (v1 & 0xFFFF_FFFFL);
+            a2 += (v2 >>> 32) + (v2 & 0xFFFF_FFFFL);
+            a3 += (v3 >>> 32) + (v3 & 0xFFFF_FFFFL);
         }
-        for (; i + 2 <= length; i += 2) {
-            acc += Short.toUnsignedInt(M.get(U16, address + i));
+        for (; i + 8 <= length; i += 8) {
+            long v = M.get(LE64, address + i);
+            a0 += (v >>> 32) + (v & 0xFFFF_FFFFL);
+        }
+        if (i + 4 <= length) {
+            a1 += Integer.toUnsignedLong(M.get(LE32, address + i));
+            i += 4;
+        }
+        if (i + 2 <= length) {
+            a2 += Short.toUnsignedInt(M.get(LE16, address + i));
+            i += 2;
         }
         if (i < length) {
-            acc += (M.get(ValueLayout.JAVA_BYTE, address + i) & 0xFF) << 8;
+            a3 += M.get(ValueLayout.JAVA_BYTE, address + i) & 0xFF; // low byte of a little-endian word
         }
-        return acc;
+        int swapped = fold(a0 + a1 + a2 + a3);
+        return sum + (((swapped & 0xFF) << 8) | (swapped >>> 8));
     }
 
     /**

@@ -29,7 +29,8 @@ import java.nio.ByteOrder;
  * unverifiable checksum is never merged; it goes into the kernel alone, as without GRO, and the
  * kernel checks it. NEEDS_CSUM is what the TAP turns into CHECKSUM_PARTIAL: trusted on local
  * receive and completed by the kernel if it forwards the frame, so it is used for NIC-verified
- * frames too.
+ * frames too. DATA_VALID is never used: a TAP write ignores it (tun reads only NEEDS_CSUM from the
+ * vnet header; TapDataValidTest), and a merged frame's checksum field is a seed, not a sum.
  * <p>
  * A flow is flushed when a segment ends it (PSH, or shorter than the MSS), at {@link #MAX_SEGMENTS}
  * segments or 64 KiB of IP payload, when a packet of the flow that cannot join arrives (out of

@@ -34,7 +34,6 @@ public final class SkBuff {
 
     /** {@code struct virtio_net_hdr_mrg_rxbuf}: the header size a TAP expects with TUNSETVNETHDRSZ 12. */
     public static final int VNET_HEADER_BYTES = VnetHeader.SIZE_BYTES;
-    public static final int VIRTIO_NET_HDR_F_DATA_VALID = VnetHeader.F_DATA_VALID;
     public static final int VIRTIO_NET_HDR_GSO_NONE = VnetHeader.GSO_NONE;
 
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -79,11 +78,16 @@ public final class SkBuff {
         transportHeaderOffset = -1;
     }
 
-    /** Little-endian on the wire (x86 is; big-endian hosts would need TUNSETVNETLE anyway). */
+    /**
+     * Little-endian on the wire (x86 is; big-endian hosts would need TUNSETVNETLE anyway). No flags,
+     * whatever {@link #checksumState()} says: a TAP write ignores DATA_VALID ({@code tun_get_user} →
+     * {@code virtio_net_hdr_to_skb} reads only NEEDS_CSUM; TapDataValidTest proves it on this kernel),
+     * so the kernel checks a NIC-verified frame all the same, and the flag would only promise what
+     * is not kept.
+     */
     void writeVnetHeader() {
-        int flags = checksumState == CHECKSUM_UNNECESSARY ? VIRTIO_NET_HDR_F_DATA_VALID : 0;
-        // No GSO, no checksum to complete: every other field is zero, num_buffers included.
-        Native.ALL.set(LE_LONG, vnetHeaderAddress, flags | (VIRTIO_NET_HDR_GSO_NONE << 8));
+        // No GSO, no checksum to complete: every field is zero, num_buffers included.
+        Native.ALL.set(LE_LONG, vnetHeaderAddress, VIRTIO_NET_HDR_GSO_NONE << 8);
         Native.ALL.set(LE_INT, vnetHeaderAddress + 8, 0);
     }
 
