@@ -34,21 +34,44 @@ public final class MemoryFigures {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
     private static final Pattern NMT_TOTAL = Pattern.compile("Total: reserved=(\\d+)KB, committed=(\\d+)KB");
     private static final Pattern NMT_OTHER = Pattern.compile("-\\s+Other \\(reserved=(\\d+)KB, committed=(\\d+)KB");
+    /** The JIT compilers' arenas: what they hold now and their high-water mark (NMT summary). */
+    private static final Pattern NMT_COMPILER_ARENA = Pattern.compile(
+            "-\\s+Compiler \\(reserved=\\d+KB, committed=\\d+KB\\)[^-]*?\\(arena=(\\d+)KB #\\d+\\) \\(peak=(\\d+)KB");
+    private static final MethodHandle MALLOC_TRIM = Native.downcall("malloc_trim",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
 
     private MemoryFigures() {
     }
 
-    /** -1 where a figure is not available (NMT off). */
+    /**
+     * -1 where a figure is not available (NMT off). {@code rssTrimmedBytes}: RSS once glibc returned
+     * the free pages of its malloc arenas ({@code malloc_trim(0)}): what RSS holds beyond it is memory
+     * freed but kept by glibc (the JIT compilers' arenas are the big user: {@code jitArenaPeakBytes}).
+     */
     public record Snapshot(long rssBytes, long dpdkHeapBytes, long dpdkAllocations, long nmtCommittedBytes,
-            long nmtOtherBytes, long heapUsedBytes) {
+            long nmtOtherBytes, long heapUsedBytes, long rssTrimmedBytes, long heapCommittedBytes,
+            long jitArenaPeakBytes) {
     }
 
     public static Snapshot take() {
         System.gc();
-        long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        java.lang.management.MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         long[] dpdk = dpdkHeap();
-        long[] nmt = nmt();
-        return new Snapshot(rssBytes(), dpdk[0], dpdk[1], nmt[0], nmt[1], heap);
+        String nmtText = nmtSummary();
+        long[] nmt = nmt(nmtText);
+        long rss = rssBytes();
+        mallocTrim();
+        return new Snapshot(rss, dpdk[0], dpdk[1], nmt[0], nmt[1], heap.getUsed(), rssBytes(), heap.getCommitted(),
+                jitArenaPeak(nmtText));
+    }
+
+    /** {@code malloc_trim(0)}: glibc gives the free pages of every malloc arena back to the kernel. */
+    public static void mallocTrim() {
+        try {
+            int ignored = (int) MALLOC_TRIM.invokeExact(0L);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
     }
 
     public static long rssBytes() {
@@ -85,13 +108,31 @@ public final class MemoryFigures {
         return new long[] {bytes, count};
     }
 
-    /** NMT's total committed and "Other" committed bytes, or -1 each when tracking is off. */
-    static long[] nmt() {
+    /** NMT's summary, or "" when it cannot be read. */
+    static String nmtSummary() {
         try {
             Object text = ManagementFactory.getPlatformMBeanServer().invoke(
                     new ObjectName("com.sun.management:type=DiagnosticCommand"), "vmNativeMemory",
                     new Object[] {new String[] {"summary"}}, new String[] {String[].class.getName()});
-            String s = String.valueOf(text);
+            return String.valueOf(text);
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    /** NMT's total committed and "Other" committed bytes, or -1 each when tracking is off. */
+    static long[] nmt() {
+        return nmt(nmtSummary());
+    }
+
+    /** The JIT compilers' arena high-water mark in NMT's summary (freed after each compile), or -1. */
+    static long jitArenaPeak(String nmtSummary) {
+        Matcher m = NMT_COMPILER_ARENA.matcher(nmtSummary);
+        return m.find() ? Long.parseLong(m.group(2)) * 1024 : -1;
+    }
+
+    static long[] nmt(String s) {
+        try {
             Matcher total = NMT_TOTAL.matcher(s);
             Matcher other = NMT_OTHER.matcher(s);
             if (!total.find()) {

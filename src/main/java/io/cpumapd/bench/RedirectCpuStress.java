@@ -7,6 +7,7 @@ import io.cpumapd.dpdk.Eal;
 import io.cpumapd.dpdk.Errno;
 import io.cpumapd.pipeline.Pipeline;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -45,7 +46,7 @@ public final class RedirectCpuStress {
             long updatesDone, Map<String, Long> refused, double churnSeconds, double retireSeconds,
             MemoryFigures.Snapshot memoryBefore, MemoryFigures.Snapshot memoryAfter, int lcoresBefore,
             int lcoresAfter, int consumerThreadsBefore, int consumerThreadsAfter, int mempoolSize,
-            int mempoolInUseAfterChurn, int leakedMbufs, long cleanedUp) {
+            int mempoolInUseAfterChurn, int leakedMbufs, long cleanedUp, long cleanedUpLate) {
         public long refusedTotal() {
             return refused.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -79,6 +80,7 @@ public final class RedirectCpuStress {
             long done = 0;
             long t0 = System.nanoTime();
             StageSnapshot churnStart = run.snapshot();
+            long allocated0 = javaAllocated();
             int[] cpus = config.cpus();
             if (updates > 0) {
                 long reportEvery = Math.max(1, updates / 10);
@@ -87,10 +89,17 @@ public final class RedirectCpuStress {
                     int qsize = QSIZES[(int) ((i / cpus.length) % QSIZES.length)];
                     done += recreate(map, cpu, qsize, refused);
                     if (out != null && (i + 1) % reportEvery == 0) {
-                        out.printf(Locale.ROOT, "[stress] %,d updates, %,d refused, %.1f s, rss %s, lcores %d, "
-                                        + "mbufs in use %d%n", i + 1, refusedTotal(refused),
+                        String nmt = MemoryFigures.nmtSummary();
+                        out.printf(Locale.ROOT, "[stress] %,d updates, %,d refused, %.1f s, rss %s, nmt committed %s, "
+                                        + "jit arena peak %s, java heap committed %s (%,d bytes allocated per update), "
+                                        + "dpdk heap %s, lcores %d, mbufs in use %d%n", i + 1, refusedTotal(refused),
                                 (System.nanoTime() - t0) / 1e9, MemoryFigures.kib(MemoryFigures.rssBytes()),
-                                eal.lcoreCount(), pipeline.mempool().inUse());
+                                MemoryFigures.kib(MemoryFigures.nmt(nmt)[0]),
+                                MemoryFigures.kib(MemoryFigures.jitArenaPeak(nmt)),
+                                MemoryFigures.kib(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted()),
+                                (javaAllocated() - allocated0) / (i + 1),
+                                MemoryFigures.kib(MemoryFigures.dpdkHeap()[0]), eal.lcoreCount(),
+                                pipeline.mempool().inUse());
                         out.flush();
                     }
                 }
@@ -132,6 +141,7 @@ public final class RedirectCpuStress {
             int lcores1 = eal.lcoreCount();
             int threads1 = consumerThreads();
             long cleaned = map.cleanedUp();
+            long cleanedLate = map.cleanedUpLate();
             int poolSize = pipeline.mempool().size();
             if (feeder != null) {
                 feeder.close();
@@ -141,13 +151,19 @@ public final class RedirectCpuStress {
             run.close();
             return new Result(window, rxBefore, rxAfter, rxDuring, done, refused, (t1 - t0) / 1e9,
                     (t2 - t1) / 1e9, mem0, mem1, lcores0, lcores1, threads0, threads1, poolSize, inUse, run.leaked(),
-                    cleaned);
+                    cleaned, cleanedLate);
         } finally {
             if (feeder != null) {
                 feeder.close();
             }
             run.close();
         }
+    }
+
+    /** Java heap bytes every thread allocated so far (the ones that ended included), -1 when not supported. */
+    private static long javaAllocated() {
+        return ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+                ? t.getTotalThreadAllocatedBytes() : -1;
     }
 
     private static long refusedTotal(Map<String, Long> refused) {
@@ -201,6 +217,9 @@ public final class RedirectCpuStress {
         MemoryFigures.Snapshot b = r.memoryAfter();
         out.printf(Locale.ROOT, "  rss             %12s -> %12s (%+d KiB)%n", MemoryFigures.kib(a.rssBytes()),
                 MemoryFigures.kib(b.rssBytes()), (b.rssBytes() - a.rssBytes()) / 1024);
+        // malloc_trim(0) after each reading: RSS less the free pages glibc kept in its malloc arenas.
+        out.printf(Locale.ROOT, "  rss after malloc_trim %12s -> %12s (%+d KiB)%n", MemoryFigures.kib(a.rssTrimmedBytes()),
+                MemoryFigures.kib(b.rssTrimmedBytes()), (b.rssTrimmedBytes() - a.rssTrimmedBytes()) / 1024);
         out.printf(Locale.ROOT, "  dpdk heap       %12s -> %12s (%+d KiB; allocations %d -> %d)%n",
                 MemoryFigures.kib(a.dpdkHeapBytes()), MemoryFigures.kib(b.dpdkHeapBytes()),
                 (b.dpdkHeapBytes() - a.dpdkHeapBytes()) / 1024, a.dpdkAllocations(), b.dpdkAllocations());
@@ -213,13 +232,18 @@ public final class RedirectCpuStress {
         } else {
             out.printf("  jvm native: not tracked (run with CPUMAPD_JAVA_OPTS=-XX:NativeMemoryTracking=summary)%n");
         }
-        out.printf(Locale.ROOT, "  java heap used (after gc) %s -> %s%n", MemoryFigures.kib(a.heapUsedBytes()),
-                MemoryFigures.kib(b.heapUsedBytes()));
+        if (a.jitArenaPeakBytes() >= 0 && b.jitArenaPeakBytes() >= 0) {
+            out.printf(Locale.ROOT, "  jit compiler arenas, peak (nmt; freed after each compile, kept by glibc) %s -> %s%n",
+                    MemoryFigures.kib(a.jitArenaPeakBytes()), MemoryFigures.kib(b.jitArenaPeakBytes()));
+        }
+        out.printf(Locale.ROOT, "  java heap used (after gc) %s -> %s, committed %s -> %s%n",
+                MemoryFigures.kib(a.heapUsedBytes()), MemoryFigures.kib(b.heapUsedBytes()),
+                MemoryFigures.kib(a.heapCommittedBytes()), MemoryFigures.kib(b.heapCommittedBytes()));
         out.printf(Locale.ROOT, "  lcores %d -> %d, consumer threads %d -> %d%n", r.lcoresBefore(), r.lcoresAfter(),
                 r.consumerThreadsBefore(), r.consumerThreadsAfter());
         out.printf(Locale.ROOT, "  mempool: %d of %d in use after the churn (rings, RX descriptors, caches), %d "
-                + "leaked at the end, %d handles found in retired rings%n", r.mempoolInUseAfterChurn(), r.mempoolSize(),
-                r.leakedMbufs(), r.cleanedUp());
+                + "leaked at the end, %d handles found in retired rings (%d more after grace periods cut short)%n",
+                r.mempoolInUseAfterChurn(), r.mempoolSize(), r.leakedMbufs(), r.cleanedUp(), r.cleanedUpLate());
         out.flush();
     }
 

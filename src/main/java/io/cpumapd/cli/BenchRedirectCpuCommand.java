@@ -123,7 +123,7 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
                         : System.getProperty("cpumapd.bench.prefix", "cpumapd-rcpu") + "-" + ProcessHandle.current().pid())));
         try (Eal eal = Eal.init(args)) {
             Map<String, Object> machine = Machine.describe();
-            header(progress, config, machine);
+            header(progress, config, machine, stress);
             if (stress) {
                 progress.printf("stress: one pipeline, %s, qsize 1024 / 8 / 16000 cycling; rx measured over %s s "
                         + "before and after%n", stressUpdates > 0 ? stressUpdates + " updates back to back"
@@ -221,15 +221,18 @@ public final class BenchRedirectCpuCommand implements Callable<Integer> {
         return c;
     }
 
-    private static void header(PrintWriter out, RedirectCpuConfig c, Map<String, Object> machine) {
+    private static void header(PrintWriter out, RedirectCpuConfig c, Map<String, Object> machine, boolean stress) {
         int online = (Integer) machine.get("onlineCpus");
         int threads = 1 + c.cpus().length + (c.source().equals("ring") ? 1 : 0);
         boolean shared = threads > online || Arrays.stream(c.cpus()).anyMatch(x -> x == c.rxCore());
         out.printf("redirect-cpu: source %s%s, prog %s, remote-action %s, cpus %s, rx-core %d, qsize %d, batch %d, "
-                        + "idle %s, %s s warm-up + %s s x %d rounds, impl %s%s%n", c.source(),
+                        + "idle %s, %s s warm-up + %s%s%n", c.source(),
                 c.pcapFile() == null ? "" : " " + c.pcapFile(), c.mode(), c.remoteAction(), Arrays.toString(c.cpus()),
-                c.rxCore(), c.qsize(), c.batch(), c.idle(), c.warmupSeconds(), c.durationSeconds(), c.rounds(),
-                String.join(",", c.impls()), c.latencyPps() > 0 ? ", latency at " + c.latencyPps() + " pps" : "");
+                c.rxCore(), c.qsize(), c.batch(), c.idle(), c.warmupSeconds(),
+                // Stress runs one Java pipeline: no rounds, no other implementation.
+                stress ? c.durationSeconds() + " s windows, one java pipeline"
+                        : c.durationSeconds() + " s x " + c.rounds() + " rounds, impl " + String.join(",", c.impls()),
+                c.latencyPps() > 0 ? ", latency at " + c.latencyPps() + " pps" : "");
         out.printf("traffic: %s%n", c.traffic());
         out.printf("machine: %s, %d online CPUs, kernel %s, %s, DPDK %s%n", machine.get("cpu"), online,
                 machine.get("kernel"), machine.get("jdk"), machine.get("dpdk"));

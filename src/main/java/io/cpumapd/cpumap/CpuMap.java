@@ -72,6 +72,7 @@ public final class CpuMap implements AutoCloseable {
     private final Arena cleanupArena = Arena.ofShared();
     private final HandleArray cleanupScratch = new HandleArray(cleanupArena, 64); // under its own lock
     private final AtomicLong cleanedUp = new AtomicLong();
+    private final AtomicLong cleanedUpLate = new AtomicLong();
     private final List<CompletableFuture<Void>> deferred = new ArrayList<>();
     private volatile Duration stuckAfter;
     private boolean closed;
@@ -303,7 +304,7 @@ public final class CpuMap implements AutoCloseable {
                 List<Quiescence.Owed> owed = quiescence.synchronize(stuckAfter);
                 old.consumer().drainAndStop();
                 if (owed.isEmpty()) {
-                    freeRing(old);
+                    freeRing(old, cleanedUp);
                 } else {
                     deferRingFree(old, owed);
                 }
@@ -330,11 +331,16 @@ public final class CpuMap implements AutoCloseable {
         retiring.add(r);
     }
 
-    private void freeRing(CpuMapEntry old) {
-        // The consumer drained to empty; whatever is still there (a consumer that died, a stuck thread's
-        // late push) is freed by kind, never leaked and never freed as the wrong kind.
+    /**
+     * After a complete grace period the consumer has drained the ring to empty: it read the ring only
+     * after the grace period had ended, when no producer could push any more (Consumer.doWork), so
+     * nothing is left unless a consumer died. After a grace period cut short, a stuck thread's late
+     * bulk may land in the ring after its consumer ended: counted apart. Either way it is freed by kind,
+     * never leaked and never freed as the wrong kind.
+     */
+    private void freeRing(CpuMapEntry old, AtomicLong count) {
         synchronized (cleanupScratch) {
-            cleanedUp.addAndGet(SkbHandle.drainAndFree(old.ring(), cleanupScratch));
+            count.addAndGet(SkbHandle.drainAndFree(old.ring(), cleanupScratch));
         }
         old.ring().close();
     }
@@ -351,7 +357,7 @@ public final class CpuMap implements AutoCloseable {
         check[0] = () -> {
             if (Quiescence.passed(owed)) {
                 try {
-                    freeRing(old);
+                    freeRing(old, cleanedUpLate);
                     freed.complete(null);
                 } catch (RuntimeException e) {
                     freed.completeExceptionally(e);
@@ -441,9 +447,22 @@ public final class CpuMap implements AutoCloseable {
         return out;
     }
 
-    /** Handles ring cleanup found in retired rings and freed (0 unless a consumer died before draining). */
+    /**
+     * Handles found in the rings of entries retired after a complete grace period, and freed: 0 unless
+     * a consumer died before draining (its producers had all passed a quiescent point before it read
+     * its ring for the last time).
+     */
     public long cleanedUp() {
         return cleanedUp.get();
+    }
+
+    /**
+     * Handles found in the rings of entries whose grace period stopped waiting for a stuck thread
+     * ({@link Quiescence#synchronize(Duration)}), freed once that thread passed a quiescent point:
+     * what it pushed after the entry's consumer ended.
+     */
+    public long cleanedUpLate() {
+        return cleanedUpLate.get();
     }
 
     /** Deletes every entry and waits for them to drain; the map is unusable after. */

@@ -102,7 +102,7 @@ final class Supervisor implements AutoCloseable {
                     add(w, SupervisionCounter.STALLS, 1);
                     add(w, SupervisionCounter.STALLED, 1);
                     LOG.log(Level.WARNING, "{0} stalled: no poll finished for {1} ms ({2})", a.roleName(),
-                            stallAfter.toMillis(), a.work());
+                            Long.toString(stallAfter.toMillis()), a.work()); // a string: MessageFormat would print 2,000
                 }
             } catch (RuntimeException ex) {
                 LOG.log(Level.ERROR, "supervising " + a.roleName(), ex);

@@ -82,14 +82,20 @@ public final class Consumer extends HotAgent implements EntryConsumer {
         counters.add(lastWork > 0 ? ConsumerCounter.BUSY_NS.ordinal() : ConsumerCounter.IDLE_NS.ordinal(),
                 now - lastPollNs);
         lastPollNs = now;
+        // Read BEFORE the dequeue. draining is set once the grace period has ended, so every push into
+        // this ring happened before it: a dequeue that starts after seeing it sees them all, and an
+        // empty one means drained. Read after the dequeue instead, an empty dequeue could predate the
+        // RX workers' last bulk pushes (made before their quiescent points, so before draining was set),
+        // and those handles were left in the ring the reaper frees (CpuMap.cleanedUp, in multiples of
+        // the bulk size).
+        boolean drained = draining;
         // Replies the kernel steered to this consumer's TAP queue (tx follows rx) leave from here.
         int back = returnPath == null ? 0 : returnPath.poll();
         int n = ring.dequeueBurst(handles, batch);
         lastWork = n + back;
         if (n == 0) {
             participant.quiescent();
-            if (draining) {
-                // After the grace period nobody enqueues any more: empty means drained.
+            if (drained) {
                 throw new AgentTerminationException();
             }
             return back;

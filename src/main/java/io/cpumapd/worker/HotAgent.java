@@ -5,6 +5,7 @@ import io.cpumapd.cpumap.Redirector;
 import io.cpumapd.dpdk.Eal;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import net.openhft.affinity.Affinity;
@@ -28,6 +29,8 @@ import org.agrona.concurrent.IdleStrategy;
  */
 public abstract class HotAgent implements Agent {
     private static final long START_TIMEOUT_MS = 10_000;
+    /** The launch a thread was started for: set first thing on the thread, read by onStart and onClose. */
+    private static final ThreadLocal<Launch> LAUNCH = new ThreadLocal<>();
 
     private final String name;
     private final int cpu;
@@ -35,8 +38,10 @@ public abstract class HotAgent implements Agent {
     private final Supplier<Redirector> redirectors;
     private final Supplier<PortTx> portTxs;
     private final Supplier<Delivery> deliveries;
-    private volatile CountDownLatch started = new CountDownLatch(1);
     private volatile Throwable failure;
+    private volatile long startTimeoutMs = START_TIMEOUT_MS;
+    /** Test hook: runs on a new thread before onStart (to delay a start past the timeout). */
+    private volatile Runnable beforeStart = () -> { };
     private volatile AgentRunner runner;
     private volatile IdleStrategy idle;
     private volatile boolean stopRequested;
@@ -94,9 +99,37 @@ public abstract class HotAgent implements Agent {
         }
     }
 
+    /**
+     * One start of a thread, and the handshake that makes a late start harmless. The thread claims
+     * the launch ({@link Launch#PENDING} to {@link Launch#SETTING_UP}) before it touches anything;
+     * {@link #launch()}, when the start timeout passes first, cancels it ({@link Launch#PENDING} to
+     * {@link Launch#CANCELLED}) before it throws. Only one of the two wins: a cancelled thread sets
+     * up nothing, never polls (what its caller freed after the failed start, e.g. an entry's ring, is
+     * never read) and ends; a thread that claimed first finishes its setup, which launch waits for.
+     */
+    private static final class Launch {
+        static final int PENDING = 0;
+        static final int SETTING_UP = 1;
+        static final int CANCELLED = 2;
+        final CountDownLatch ready = new CountDownLatch(1);
+        final AtomicInteger state = new AtomicInteger(PENDING);
+    }
+
+    /** Test hook: how long {@link #start} waits for the thread to begin its setup. */
+    final HotAgent startTimeout(long millis) {
+        this.startTimeoutMs = millis;
+        return this;
+    }
+
+    /** Test hook: runs on each new thread before its setup (a thread that starts late). */
+    final HotAgent beforeStart(Runnable hook) {
+        this.beforeStart = hook;
+        return this;
+    }
+
     private void launch() {
-        CountDownLatch ready = new CountDownLatch(1);
-        started = ready;
+        Launch launch = new Launch();
+        CountDownLatch ready = launch.ready;
         failure = null;
         LoopErrors errors = new LoopErrors();
         IdleStrategy counting = new ProgressIdle(idle, polls);
@@ -106,19 +139,46 @@ public abstract class HotAgent implements Agent {
             }
         }, null, this);
         runner = r;
+        Runnable hook = beforeStart;
         AgentRunner.startOnThread(r, runnable -> {
-            Thread t = new Thread(runnable, name);
+            Thread t = new Thread(() -> {
+                LAUNCH.set(launch);
+                hook.run();
+                runnable.run();
+            }, name);
             t.setDaemon(true);
             thread = t;
             return t;
         });
+        long timeout = startTimeoutMs;
+        boolean interrupted = false;
+        boolean isReady;
         try {
-            if (!ready.await(START_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-                throw new IllegalStateException(name + " did not start within " + START_TIMEOUT_MS + " ms");
-            }
+            isReady = ready.await(timeout, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
+            interrupted = true;
+            isReady = false;
+        }
+        if (!isReady) {
+            if (launch.state.compareAndSet(Launch.PENDING, Launch.CANCELLED)) {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IllegalStateException(name + (interrupted ? " start was interrupted"
+                        : " did not start within " + timeout + " ms"));
+            }
+            // It began its setup just now: bounded work of ours (no filter runs there), waited for.
+            while (true) {
+                try {
+                    ready.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
         if (failure != null) {
             throw new IllegalStateException(name + " failed to start: " + failure, failure);
@@ -163,7 +223,13 @@ public abstract class HotAgent implements Agent {
 
     @Override
     public final void onStart() {
-        CountDownLatch ready = started;
+        Launch launch = LAUNCH.get();
+        if (!launch.state.compareAndSet(Launch.PENDING, Launch.SETTING_UP)) {
+            // Its launch gave up (start timeout) and its caller may have freed what it would poll: touch
+            // nothing, end (onClose undoes nothing either).
+            throw new AgentTerminationException(name + " started after its launch gave up");
+        }
+        CountDownLatch ready = launch.ready;
         try {
             Affinity.setAffinity(cpu);
             Eal.registerThread();
@@ -189,6 +255,10 @@ public abstract class HotAgent implements Agent {
 
     @Override
     public final void onClose() {
+        Launch launch = LAUNCH.get(); // null: AgentRunner closing a runner whose thread never ran, on the closer
+        if (launch != null && launch.state.get() == Launch.CANCELLED) {
+            return; // set up nothing (onStart): the fields are another thread's, if any
+        }
         if (participant != null) {
             participant.offline();
         }

@@ -43,6 +43,11 @@ class RedirectCpuStressTest {
         assertThat(r.consumerThreadsAfter()).as("consumer threads after the churn")
                 .isEqualTo(r.consumerThreadsBefore()).isEqualTo(1);
         assertThat(r.leakedMbufs()).as("mbufs in use once the pipeline is down").isZero();
+        // Every retired consumer drained its ring to empty: after a complete grace period no RX worker
+        // pushes into it any more, and the consumer reads its ring for the last time only after that.
+        // Before Consumer.doWork read `draining` ahead of its dequeue, full bulks (8 handles) could be
+        // left behind. A grace period cut short (a thread stalled past the stuck time) counts apart.
+        assertThat(r.cleanedUp()).as("handles left in retired rings after a complete grace period").isZero();
         assertThat(r.rxBefore()).as("rx before").isPositive();
         assertThat(r.rxAfter()).as("rx after").isPositive();
         assertThat(eal.lcoreCount()).as("lcores once the pipeline is down").isEqualTo(lcoresAtStart);
