@@ -6,6 +6,7 @@ import io.cpumapd.config.ConfigLoader;
 import io.cpumapd.control.ControlException;
 import io.cpumapd.daemon.Daemon;
 import io.cpumapd.daemon.Logging;
+import io.cpumapd.daemon.SignalDisposition;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -63,7 +64,9 @@ public final class RunCommand implements Callable<Integer> {
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         // SIGHUP is the service manager's reload signal: its default action would end the process.
-        // The reload runs on a thread of its own, never on the signal dispatcher.
+        // The reload runs on a thread of its own, never on the signal dispatcher. Inherited as ignored
+        // (nohup), the JVM would not install the handler at all: the default action goes back first.
+        boolean hupWasIgnored = SignalDisposition.restoreDefault(SignalDisposition.SIGHUP);
         Signal.handle(new Signal("HUP"), s -> {
             Daemon d = running.get();
             if (d == null) {
@@ -74,6 +77,10 @@ public final class RunCommand implements Callable<Integer> {
             Thread.ofPlatform().name("cpumapd-reload").daemon().start(d::reloadFromSignal);
         });
         Logging.install(System.out); // the daemon's log is its stdout (journald)
+        if (hupWasIgnored) {
+            Logging.logger("daemon").log(System.Logger.Level.INFO,
+                    "SIGHUP was inherited as ignored (nohup?): it reloads the configuration all the same");
+        }
         Daemon daemon;
         try {
             daemon = Daemon.start(config, configFile == null ? null : configFile.toAbsolutePath());

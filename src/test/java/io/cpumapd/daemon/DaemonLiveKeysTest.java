@@ -72,9 +72,11 @@ class DaemonLiveKeysTest {
         Files.writeString(config, yaml(pcap, tap, socket, metricsPort, plugins,
                 "{log_level: info, stall_after_ms: 2000, stop_timeout_seconds: 3}"));
         try (NetNamespace ns = NetNamespace.create("cpm-15s-keys");
-                DaemonProcess d = DaemonProcess.start(config, socket, dir.resolve("keys.log"), List.of(), Map.of(),
-                        List.of())) {
+                // Under nohup: SIGHUP inherited as ignored must still reload (the JVM alone would not install the handler).
+                DaemonProcess d = DaemonProcess.start(config, socket, dir.resolve("keys.log"), List.of("nohup"),
+                        Map.of(), List.of())) {
             d.awaitLog("ready (pid", 60_000);
+            assertThat(d.log()).contains("SIGHUP was inherited as ignored");
             DaemonEndToEndTest.adoptTap(ns, tap);
             // A client that sends one byte and nothing more: cut off at the request deadline, counted.
             SocketChannel trickle = SocketChannel.open(UnixDomainSocketAddress.of(socket));
