@@ -30,6 +30,7 @@ import java.util.BitSet;
 import java.util.List;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cpumapd.filter.Programs;
+import io.cpumapd.packet.PacketFilter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -123,8 +124,9 @@ public final class Daemon implements AutoCloseable {
         }
         for (CpuMapEntryConfig e : config.cpumap().entries()) {
             try {
-                pipeline.map().update(e.cpu(), e.qsize(), filters.program(e.program(), e.params()), CpuMap.ANY,
-                        Programs.redirectTargets(e.program(), e.params()), e.gro());
+                PacketFilter program = filters.program(e.program(), e.params());
+                pipeline.map().update(e.cpu(), e.qsize(), program, CpuMap.ANY,
+                        Programs.redirectTargets(e.program(), e.params(), program), e.gro());
                 applied.put(e.cpu(), e);
             } catch (CpuMapException ex) {
                 throw new IllegalStateException("cpumap entry " + e.cpu() + ": " + ex.getMessage(), ex);

@@ -119,7 +119,7 @@ final class DaemonHandler implements RequestHandler {
         try {
             params = daemon.filters().confined(params);
             program = daemon.filters().program(prog, params);
-            redirects = Programs.redirectTargets(prog, params);
+            redirects = Programs.redirectTargets(prog, params, program);
         } catch (FilterException e) {
             throw new ControlException(ControlException.EFILTER, "program " + prog + ": " + e.getMessage());
         }

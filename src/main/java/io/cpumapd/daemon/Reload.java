@@ -12,6 +12,7 @@ import io.cpumapd.config.DaemonConfig;
 import io.cpumapd.config.MempoolBudget;
 import io.cpumapd.control.ControlException;
 import io.cpumapd.cpumap.CpuMap;
+import io.cpumapd.cpumap.CpuMapEntry;
 import io.cpumapd.cpumap.CpuMapException;
 import io.cpumapd.dpdk.Errno;
 import io.cpumapd.filter.FilterException;
@@ -82,15 +83,19 @@ final class Reload {
         Map<Integer, PacketFilter> programs = new LinkedHashMap<>();
         Map<Integer, int[]> redirects = new TreeMap<>();
         for (CpuMapEntryConfig e : want.values()) {
-            redirects.put(e.cpu(), Programs.redirectTargets(e.program(), e.params()));
-            if (!e.equals(applied.get(e.cpu())) || pipeline.map().entry(e.cpu()) == null) {
+            CpuMapEntry live = pipeline.map().entry(e.cpu());
+            PacketFilter program = live == null ? null : live.program();
+            if (!e.equals(applied.get(e.cpu())) || live == null) {
                 try {
-                    programs.put(e.cpu(), filters.program(e.program(), e.params()));
+                    program = filters.program(e.program(), e.params());
+                    programs.put(e.cpu(), program);
                 } catch (FilterException ex) {
                     throw refused(file, ControlException.EFILTER, "cpumap entry " + e.cpu() + ": program "
                             + e.program() + ": " + ex.getMessage());
                 }
             }
+            // The program as it will run: an acl program's rules name redirect keys of their own.
+            redirects.put(e.cpu(), Programs.redirectTargets(e.program(), e.params(), program));
         }
         long rings = want.values().stream().mapToLong(CpuMapEntryConfig::qsize).sum();
         MempoolBudget budget = MempoolBudget.of(old, rings);

@@ -381,6 +381,23 @@ final class AclFilter implements PacketFilter {
         return value >= (int) (range & 0xFFFF) && value <= (int) (range >>> 16 & 0xFFFF);
     }
 
+    /**
+     * The cpumap keys its rules and its default may redirect to (each once, ascending): what the cpumap's
+     * cycle check needs of an ACL program, whose {@code redirect:N} rules name their keys themselves.
+     */
+    public int[] redirectKeys() {
+        java.util.TreeSet<Integer> keys = new java.util.TreeSet<>();
+        for (int a : actions) {
+            if (a >= 0) {
+                keys.add(a);
+            }
+        }
+        if (defaultAction >= 0) {
+            keys.add(defaultAction);
+        }
+        return keys.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     @Override
     public String name() {
         return "acl";

@@ -54,7 +54,8 @@ public final class Programs {
     /**
      * The cpumap entries program {@code name} may redirect to, as its parameters say: {@code redirect}'s
      * {@code cpu}, another filter's {@code targets}; none for {@code pass}, {@code drop} or a port.
-     * The cpumap refuses an update whose redirects would close a cycle.
+     * The cpumap refuses an update whose redirects would close a cycle. An {@code acl} program's rules
+     * name keys of their own: see {@link #redirectTargets(String, Map, PacketFilter)}.
      */
     public static int[] redirectTargets(String name, Map<String, String> params) {
         String n = name == null ? "" : name.strip();
@@ -64,6 +65,19 @@ public final class Programs {
             case "redirect" -> p.containsKey("cpu") ? new int[] {new Params(n, p).cpumapKey("cpu")} : new int[0];
             default -> p.containsKey("targets") ? targetSet(n, p.get("targets")).keys() : new int[0];
         };
+    }
+
+    /**
+     * As {@link #redirectTargets(String, Map)}, and also the keys the built program names itself: an
+     * {@code acl} program's {@code redirect:N} rules and default. {@code built} may be null (nothing to add).
+     */
+    public static int[] redirectTargets(String name, Map<String, String> params, PacketFilter built) {
+        int[] declared = redirectTargets(name, params);
+        if (!(built instanceof AclFilter acl)) {
+            return declared;
+        }
+        return java.util.stream.IntStream.concat(Arrays.stream(declared), Arrays.stream(acl.redirectKeys()))
+                .distinct().sorted().toArray();
     }
 
     private static PacketFilter fixed(String name, Verdict verdict) {

@@ -122,6 +122,9 @@ class DaemonFaultsTest {
                     .exit()).isZero();
             refused(d.cli("cpumap", "update", "1", "--qsize", "512", "--prog", "redirect", "--param", "cpu=0"),
                     ExitCodes.SOFTWARE, "ELOOP", "1 -> 0 -> 1");
+            // An acl program names its redirect keys in its rules: the same cycle through a rule file is refused.
+            refused(d.cli("cpumap", "update", "1", "--qsize", "512", "--prog", "acl", "--param", "rules=good.rules",
+                    "--param", "default=redirect:0"), ExitCodes.SOFTWARE, "ELOOP", "1 -> 0 -> 1");
             assertThat(d.cli("cpumap", "update", "0", "--qsize", "2048").exit()).isZero();
             forwarding(d, "after refused updates");
 

@@ -258,6 +258,22 @@ class AclFilterTest {
     }
 
     @Test
+    void asASecondStageProgramItsRulesAndDefaultNameItsRedirectKeysForTheCycleCheck() {
+        Map<String, String> params = Map.of("rule.1", "redirect:3 src=10.0.0.0/8", "rule.2", "drop dport=53",
+                "rule.3", "redirect:3 dst=10.1.0.0/16", "rule.4", "redirect:0 dport=80", "default", "redirect:2");
+        PacketFilter program = Programs.create("acl", params);
+        assertThat(Programs.redirectTargets("acl", params, program)).containsExactly(0, 2, 3);
+        // Declared targets (for its bare REDIRECTs) come with them; name and params alone do not know the rules.
+        Map<String, String> withTargets = new HashMap<>(params);
+        withTargets.put("targets", "5");
+        assertThat(Programs.redirectTargets("acl", withTargets, Programs.create("acl", withTargets)))
+                .containsExactly(0, 2, 3, 5);
+        assertThat(Programs.redirectTargets("acl", params)).isEmpty();
+        Map<String, String> passOnly = Map.of("rule.1", "drop dport=53");
+        assertThat(Programs.redirectTargets("acl", passOnly, Programs.create("acl", passOnly))).isEmpty();
+    }
+
+    @Test
     void defaultActionParameter() {
         assertThat(udp4(Filters.create("acl", Map.of("default", "redirect:3"), TARGETS), "10.0.0.1", "10.0.0.2", 1, 2))
                 .isEqualTo("redirect:3");
