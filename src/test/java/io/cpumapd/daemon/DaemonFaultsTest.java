@@ -171,6 +171,16 @@ class DaemonFaultsTest {
             Files.writeString(config, yaml(pcap, tap, socket, metricsPort, filter,
                     "[{cpu: 0, qsize: 1024}, {cpu: 1, qsize: 1024}, {cpu: 0, qsize: 64}]", "{mbufs: 8191, cache: 64}"));
             refused(d.cli("reload"), ExitCodes.EINVAL, "EINVAL", "already has an entry");
+            // A cycle through an acl program's rules (its default redirects to 0, 0 redirects to 1) is refused.
+            Files.writeString(config, yaml(pcap, tap, socket, metricsPort, filter,
+                    "[{cpu: 0, qsize: 1024, program: redirect, params: {cpu: '1'}}, {cpu: 1, qsize: 512, program: acl,"
+                            + " params: {rules: '" + rules.resolve("good.rules") + "', default: 'redirect:0'}}]",
+                    "{mbufs: 8191, cache: 64}"));
+            Cli loop = d.cli("reload");
+            assertThat(loop.exit()).as(loop.toString()).isNotZero();
+            assertThat(loop.err()).as(loop.toString()).contains("ELOOP").contains("cycle");
+            assertThat(DaemonEndToEndTest.json(d.cli("cpumap", "show", "-j")).at("/entries/0/program").asText())
+                    .as("nothing changed").isNotEqualTo("redirect");
             assertThat(DaemonEndToEndTest.json(d.cli("filter", "show", "-j")).at("/name").asText())
                     .isEqualTo("round-robin");
             forwarding(d, "after refused reloads");
