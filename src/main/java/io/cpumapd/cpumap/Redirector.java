@@ -62,12 +62,7 @@ public final class Redirector {
         if (!q.dirty && !open(q, key)) {
             return false;
         }
-        int c = q.count;
-        // c < SIZE holds (a queue that fills is pushed before this returns, which empties it); the mask
-        // keeps the store inside the array even so, for the price of an AND instead of an index check.
-        ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, q.address + 8L * (c & (BulkQueue.SIZE - 1)), handle);
-        q.count = ++c;
-        if (c == BulkQueue.SIZE) {
+        if (append(key, handle) == BULK) {
             push(q, key);
         }
         return true;
@@ -90,7 +85,10 @@ public final class Redirector {
             return -1;
         }
         int c = q.count;
-        // The address mask changes nothing (Native.ADDRESS_MASK) and drops the store's bounds check.
+        // c < SIZE holds (a queue that fills is pushed before the next append, which empties it); the
+        // index mask keeps the store inside the array even so, for the price of an AND instead of an
+        // index check. The address mask changes nothing (Native.ADDRESS_MASK) and drops the store's
+        // bounds check.
         ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, (q.address & Native.ADDRESS_MASK) + 8L * (c & (BulkQueue.SIZE - 1)),
                 handle);
         q.count = ++c;
