@@ -13,7 +13,6 @@ import java.nio.ByteOrder;
  */
 public final class Checksum {
     private static final MemorySegment M = Native.ALL;
-    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
@@ -24,44 +23,30 @@ public final class Checksum {
     /**
      * Adds {@code length} bytes at {@code address}, as if they started on an even offset.
      * <p>
-     * The bytes are read as little-endian longs (the host's order: no byte swap per load), 32 bytes
-     * per step into four independent sums of 32-bit halves (each add stays far below 2^63 for any
-     * length below 2^31), so the loads do not wait for one another. Summing little-endian 16-bit
-     * words gives the byte-swapped sum of the big-endian words (RFC 1071, byte order
-     * independence): the folded result is swapped back once at the end.
+     * The bytes are read as unsigned little-endian 32-bit words (the host's order: no byte swap per
+     * load) and summed into a long, which cannot overflow for any length below 2^31. The loop is the
+     * shape C2's SuperWord vectorizes (an int counter, one load, a widening add into one sum): it
+     * sums 16 or 32 bytes per instruction instead of 8. Summing little-endian 16-bit words gives the
+     * byte-swapped sum of the big-endian words (RFC 1071, byte order independence), and a 32-bit word
+     * is two 16-bit words once folded (2^16 = 1 modulo 2^16 - 1): the folded result is swapped back
+     * once at the end.
      */
     public static long add(long address, int length, long sum) {
-        long a0 = 0;
-        long a1 = 0;
-        long a2 = 0;
-        long a3 = 0;
-        int i = 0;
-        for (; i + 32 <= length; i += 32) {
-            long v0 = M.get(LE64, address + i);
-            long v1 = M.get(LE64, address + i + 8);
-            long v2 = M.get(LE64, address + i + 16);
-            long v3 = M.get(LE64, address + i + 24);
-            a0 += (v0 >>> 32) + (v0 & 0xFFFF_FFFFL);
-            a1 += (v1 >>> 32) + (v1 & 0xFFFF_FFFFL);
-            a2 += (v2 >>> 32) + (v2 & 0xFFFF_FFFFL);
-            a3 += (v3 >>> 32) + (v3 & 0xFFFF_FFFFL);
+        long a = address & Native.ADDRESS_MASK; // changes no address; drops the bounds check of each load
+        int words = length >>> 2;
+        long acc = 0;
+        for (int k = 0; k < words; k++) {
+            acc += Integer.toUnsignedLong(M.get(LE32, a + 4L * k));
         }
-        for (; i + 8 <= length; i += 8) {
-            long v = M.get(LE64, address + i);
-            a0 += (v >>> 32) + (v & 0xFFFF_FFFFL);
-        }
-        if (i + 4 <= length) {
-            a1 += Integer.toUnsignedLong(M.get(LE32, address + i));
-            i += 4;
-        }
+        int i = words << 2;
         if (i + 2 <= length) {
-            a2 += Short.toUnsignedInt(M.get(LE16, address + i));
+            acc += Short.toUnsignedInt(M.get(LE16, a + i));
             i += 2;
         }
         if (i < length) {
-            a3 += M.get(ValueLayout.JAVA_BYTE, address + i) & 0xFF; // low byte of a little-endian word
+            acc += M.get(ValueLayout.JAVA_BYTE, a + i) & 0xFF; // low byte of a little-endian word
         }
-        int swapped = fold(a0 + a1 + a2 + a3);
+        int swapped = fold(acc);
         return sum + (((swapped & 0xFF) << 8) | (swapped >>> 8));
     }
 
