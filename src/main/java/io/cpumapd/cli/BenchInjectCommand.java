@@ -122,8 +122,10 @@ public final class BenchInjectCommand implements Callable<Integer> {
                     methods = java.util.Arrays.copyOf(METHODS, METHODS.length + DELIVERY_METHODS.length);
                     System.arraycopy(DELIVERY_METHODS, 0, methods, METHODS.length, DELIVERY_METHODS.length);
                     progress.printf("delivery-gro-off/on/on-nic: the consumer's TapDelivery, %d mbufs per round "
-                            + "(traffic written into them, passed, one flush); rate = segments delivered per second; "
-                            + "on: checksums verified in Java, on-nic: mbufs flagged RX_IP/L4_CKSUM_GOOD%n",
+                            + "(traffic written into them, then passed, one flush); rate = segments delivered per "
+                            + "second of the thread; consumer = per second of the passes and flushes alone (the "
+                            + "writing is RX's work); on: checksums verified in Java, on-nic: mbufs flagged "
+                            + "RX_IP/L4_CKSUM_GOOD%n",
                             InjectBenchmark.ROUND);
                 }
                 final String[] all = methods;
@@ -132,6 +134,7 @@ public final class BenchInjectCommand implements Callable<Integer> {
                     double[][] pps = new double[all.length][rounds];
                     double[][] framesPs = new double[all.length][rounds];
                     double[][] gbps = new double[all.length][rounds];
+                    double[][] consumerPps = new double[all.length][rounds];
                     long[] errors = new long[all.length];
                     long rx0 = rxPackets(tap.name()) + rxPackets(dpdkTap);
                     runPinned(cpu, () -> {
@@ -151,6 +154,7 @@ public final class BenchInjectCommand implements Callable<Integer> {
                                     rate = new InjectBenchmark.Rate(d.segmentsPerSecond(), d.errors());
                                     framesPs[m][r] = d.framesPerSecond();
                                     gbps[m][r] = d.gbps();
+                                    consumerPps[m][r] = d.consumerSegmentsPerSecond();
                                 } else {
                                     rate = switch (m) {
                                         case 0 -> bench.java(frame, durationNs);
@@ -164,8 +168,10 @@ public final class BenchInjectCommand implements Callable<Integer> {
                                 pps[m][r] = rate.pps();
                                 errors[m] += rate.errors();
                                 progress.printf(Locale.ROOT, "  %5d B  round %d  %-16s %8.3f Mpps %8.3f Mframes/s "
-                                        + "%7.2f Gbit/s%n", size, r + 1, all[m], rate.pps() / 1e6,
-                                        framesPs[m][r] / 1e6, gbps[m][r]);
+                                        + "%7.2f Gbit/s%s%n", size, r + 1, all[m], rate.pps() / 1e6,
+                                        framesPs[m][r] / 1e6, gbps[m][r], m >= METHODS.length
+                                                ? String.format(Locale.ROOT, "  consumer %8.3f Mpps",
+                                                        consumerPps[m][r] / 1e6) : "");
                                 progress.flush();
                             }
                         }
@@ -183,20 +189,21 @@ public final class BenchInjectCommand implements Callable<Integer> {
                         row.put("ratioToCWrite", skipped ? null : median(pps[m]) / base); // no write() row: none
                         row.put("errors", errors[m]);
                         row.put("roundsMpps", java.util.Arrays.stream(pps[m]).map(v -> v / 1e6).toArray());
+                        if (m >= METHODS.length) {
+                            row.put("consumerMpps", median(consumerPps[m]) / 1e6);
+                            row.put("roundsConsumerMpps",
+                                    java.util.Arrays.stream(consumerPps[m]).map(v -> v / 1e6).toArray());
+                        }
                         rows.add(row);
                     }
                     progress.printf(Locale.ROOT, "  %5d B: the two TAPs counted %,d frames received (rx_packets)%n",
                             size, arrived);
                     if (all.length > METHODS.length) {
                         for (int on = METHODS.length + 1; on < all.length; on++) {
-                            double[] ratio = new double[rounds];
-                            for (int r = 0; r < rounds; r++) {
-                                ratio[r] = pps[on][r] / pps[METHODS.length][r];
-                            }
-                            progress.printf(Locale.ROOT, "  %5d B: %s / gro-off, segments delivered per second: "
-                                    + "median %.2f (rounds %s)%n", size, all[on], median(ratio),
-                                    java.util.Arrays.toString(java.util.Arrays.stream(ratio)
-                                            .map(v -> Math.round(v * 100) / 100.0).toArray()));
+                            printRatio(progress, size, all[on], "segments delivered per second", pps[on],
+                                    pps[METHODS.length]);
+                            printRatio(progress, size, all[on], "per second of the consumer's part", consumerPps[on],
+                                    consumerPps[METHODS.length]);
                         }
                     }
                 }
@@ -205,14 +212,15 @@ public final class BenchInjectCommand implements Callable<Integer> {
                 port.close(); // net_tap deletes its interface
             }
         }
-        progress.printf("%n%6s  %-16s %10s %12s %10s %8s %8s%n", "bytes", "method", "Mpps", "Mframes/s", "Gbit/s",
-                "vs write()", "errors");
+        progress.printf("%n%6s  %-20s %10s %12s %10s %8s %8s %14s%n", "bytes", "method", "Mpps", "Mframes/s",
+                "Gbit/s", "vs write()", "errors", "consumer Mpps");
         for (Map<String, Object> row : rows) {
             Double ratio = (Double) row.get("ratioToCWrite");
-            progress.printf(Locale.ROOT, "%6d  %-16s %10.3f %12.3f %10.2f %8s %8d%n", row.get("frameBytes"),
+            Double consumer = (Double) row.get("consumerMpps");
+            progress.printf(Locale.ROOT, "%6d  %-20s %10.3f %12.3f %10.2f %8s %8d %14s%n", row.get("frameBytes"),
                     row.get("method"), (Double) row.get("mpps"), (Double) row.get("framesMpps"),
                     (Double) row.get("gbps"), ratio == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * ratio),
-                    row.get("errors"));
+                    row.get("errors"), consumer == null ? "-" : String.format(Locale.ROOT, "%.3f", consumer));
         }
         progress.flush();
         if (output.wanted()) {
@@ -227,6 +235,17 @@ public final class BenchInjectCommand implements Callable<Integer> {
             output.write(spec, doc);
         }
         return 0;
+    }
+
+    /** The median and the per-round values of {@code on[r] / off[r]}: the ratio of each round's pair. */
+    private static void printRatio(PrintWriter out, int size, String method, String what, double[] on, double[] off) {
+        double[] ratio = new double[on.length];
+        for (int r = 0; r < on.length; r++) {
+            ratio[r] = on[r] / off[r];
+        }
+        out.printf(Locale.ROOT, "  %5d B: %s / gro-off, %s: median %.2f (rounds %s)%n", size, method, what,
+                median(ratio), java.util.Arrays.toString(java.util.Arrays.stream(ratio)
+                        .map(v -> Math.round(v * 100) / 100.0).toArray()));
     }
 
     private static long rxPackets(String ifname) {
