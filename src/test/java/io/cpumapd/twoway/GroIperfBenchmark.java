@@ -14,19 +14,27 @@ import java.util.TreeMap;
 
 /**
  * iperf3 TCP, client → host, through cpumapd with GRO on and with GRO off (switched on the same
- * daemon with {@code cpumap.update gro}), against a plain veth pair, rounds alternating the three
+ * daemon with {@code cpumap.update gro}), against a plain veth pair, rounds alternating the paths
  * (order rotating) so all see the same machine. The setup of {@link IperfTwoWayBenchmark}: the
  * example config veth-af-xdp.yaml (one RX worker on cpu 0, consumers on cpus 0 and 1, l4-hash).
- * Prints each figure, the TAP's segments per frame, and the ratios per round; for the GRO-on run also
- * what /metrics says of it: GRO flushes by reason, GSO frames and segments, RX packets and empty
- * polls, consumer busy and idle time, packets the consumers dequeued. Asserts nothing.
+ * Prints each figure, the TAP's segments per frame, and the ratios per round; for each run where
+ * the CPUs went ({@link RunProbe}: per CPU user/system/softirq/idle, the daemon's threads, both
+ * iperf3 processes) and the client's TCP state half-way ({@code ss -ti}: RTT, cwnd, retransmits);
+ * for cpumapd runs also what /metrics says of it: GRO flushes by reason, GSO frames and segments,
+ * RX packets and empty polls, consumer busy and idle time, packets the consumers dequeued.
+ * Asserts nothing.
  *
  * <pre>mvn -q test-compile
  * java --enable-native-access=ALL-UNNAMED -cp target/test-classes:target/classes:$(cat target/test.classpath) \
  *   io.cpumapd.twoway.GroIperfBenchmark [secondsPerRun=5] [rounds=3] [tag=16g] [subnet=198.19.16] \
- *   [metricsPort=19160] [paths=veth,on,off] [portArgs]</pre>
- * {@code paths} picks which of the three run (e.g. {@code on} alone, to profile it); {@code portArgs}
- * is appended to the example's net_af_xdp arguments (e.g. {@code ,busy_budget=0}).
+ *   [metricsPort=19160] [paths=veth,on,off] [portArgs] [variant]</pre>
+ * {@code paths} picks which run, of: {@code veth} (plain pair, {@code subnet}.0/24), {@code on} and
+ * {@code off} (the example, GRO on / off), {@code von} and {@code voff} (a second daemon on its own
+ * lab, its config the example's with the {@code variant} edits: {@code from=>to} pairs separated by
+ * {@code ;;}, {@code \n} for a newline; its metrics on metricsPort + 1), and {@code xdp} ({@link
+ * XdpPass}: a plain pair with XDP_PASS on the receiving end, the kernel alone on cpumapd's wire,
+ * on the next subnet). {@code portArgs} is appended to the net_af_xdp arguments of both daemons
+ * (e.g. {@code ,busy_budget=64}). The tag is at most 3 characters when a variant runs.
  */
 public final class GroIperfBenchmark {
     private GroIperfBenchmark() {
