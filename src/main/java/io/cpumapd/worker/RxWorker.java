@@ -44,6 +44,8 @@ public final class RxWorker extends HotAgent {
     private SkBuffBuilder skbBuilder;
     private SkBuff skb;
     private int drops;
+    /** The verdict of the packet an {@link #appendRun} stopped at. */
+    private Verdict left;
 
     public RxWorker(String name, int cpu, List<RxQueue> queues, FilterSlot filter, Quiescence quiescence,
             Supplier<Redirector> redirectors, Supplier<PortTx> portTxs, Supplier<Delivery> deliveries,
@@ -74,7 +76,7 @@ public final class RxWorker extends HotAgent {
         Packet p = packet;
         HandleArray b = burst;
         Redirector r = redirector;
-        boolean nativeMode = !skbMode;
+        boolean nativeMode = !skbMode; // skb mode builds SkBuffs: no inner loop, every packet takes act()
         int total = 0;
         int redirected = 0;
         for (RxQueue q : queues) {
@@ -91,32 +93,27 @@ public final class RxWorker extends HotAgent {
                 continue;
             }
             long handles = b.address(0) & Native.ADDRESS_MASK; // no-op mask: no bounds check per read
-            int i = 0;
-            while (i < n) {
-                // The inner loop has no call in it (the JIT keeps its values in registers): filter,
-                // metadata, and the append to a bulk queue already open this poll. It leaves for
-                // everything else, with the packet it stopped at handled below: a queue that just
-                // filled is pushed there, before the next packet, as the kernel's bq_enqueue does.
-                long m;
-                Verdict v;
-                int fill;
-                int from = i;
-                do {
-                    // i < n <= BURST: the mask changes nothing, and keeps the index out of the JIT's
-                    // range-check elimination, whose loop set-up would run again at every re-entry.
-                    m = M.get(ValueLayout.JAVA_LONG_UNALIGNED, handles + 8L * (i++ & (BURST - 1)));
+            if (nativeMode) {
+                int i = 0;
+                while (i < n) {
+                    int end = appendRun(f, handles, i, n);
+                    // The bulks that filled during the run, each pushed on its own as if at its 8th packet.
+                    r.pushFull();
+                    if (end >= 0) {
+                        redirected += end - i;
+                        break;
+                    }
+                    int k = ~end; // the packet the run stopped at, its verdict in `left`
+                    redirected += k - i + slow(M.get(ValueLayout.JAVA_LONG_UNALIGNED, handles + 8L * (k & (BURST - 1))), left, portId);
+                    i = k + 1;
+                }
+            } else {
+                for (int i = 0; i < n; i++) {
+                    long m = M.get(ValueLayout.JAVA_LONG_UNALIGNED, handles + 8L * (i & (BURST - 1)));
                     p.wrapReceived(m);
-                    v = run(f, p);
+                    Verdict v = run(f, p);
                     p.commitReceived();
-                    fill = v == Verdict.REDIRECT && p.targetKind() == Packet.TARGET_CPUMAP && nativeMode
-                            ? r.append(p.targetKey(), m) : -1;
-                } while (fill > 0 && fill < Redirector.BULK && i < n);
-                // Every packet of the run was appended, but the last one if it left for the slow path.
-                redirected += i - from;
-                if (fill == Redirector.BULK) {
-                    r.pushFull(p.targetKey());
-                } else if (fill < 0) {
-                    redirected += slow(m, v, portId, nativeMode) - 1;
+                    act(m, v, portId);
                 }
             }
             total += n;
@@ -144,9 +141,35 @@ public final class RxWorker extends HotAgent {
         return total;
     }
 
+    /**
+     * The inner loop: packets {@code from..n-1} of the burst (filter, metadata, append to a bulk queue
+     * open this poll), until one needs anything else. It calls nothing and pushes nothing (the caller
+     * pushes the bulks that filled with {@link Redirector#pushFull()} after it), so the JIT keeps its
+     * values in registers. Returns {@code n} when every packet was appended; otherwise {@code ~k},
+     * {@code k} the packet it stopped at, with that packet's verdict in {@link #left} (the packet
+     * flyweight still on it).
+     */
+    private int appendRun(PacketFilter f, long handles, int from, int n) {
+        Packet p = packet;
+        Redirector r = redirector;
+        long h = handles & Native.ADDRESS_MASK; // a no-op, as in doWork: the reads below need no bounds check
+        for (int i = from; i < n; i++) {
+            // i < n <= BURST: the mask changes nothing; no index check
+            long m = M.get(ValueLayout.JAVA_LONG_UNALIGNED, h + 8L * (i & (BURST - 1)));
+            p.wrapReceived(m);
+            Verdict v = run(f, p);
+            p.commitReceived();
+            if (v != Verdict.REDIRECT || p.targetKind() != Packet.TARGET_CPUMAP || !r.append(p.targetKey(), m)) {
+                left = v;
+                return ~i;
+            }
+        }
+        return n;
+    }
+
     /** A packet the inner loop did not queue, with its verdict: returns 1 if it was redirected to the cpumap. */
-    private int slow(long m, Verdict v, int portId, boolean nativeMode) {
-        if (v == Verdict.REDIRECT && packet.targetKind() == Packet.TARGET_CPUMAP && nativeMode) {
+    private int slow(long m, Verdict v, int portId) {
+        if (v == Verdict.REDIRECT && packet.targetKind() == Packet.TARGET_CPUMAP) {
             // The first packet for its key this poll (the entry lookup), or a key without entry.
             if (redirector.redirect(packet.targetKey(), m)) {
                 return 1;
