@@ -100,6 +100,35 @@ public final class Redirector {
     }
 
     /**
+     * For a loop that keeps a queue's count in a register: the native address of the bulk queue of
+     * {@code key} if it is open this poll, else 0 (out of range or not open: take {@link #redirect}).
+     * The caller stores handles at {@code address + 8 * (count & (CAPACITY - 1))} from
+     * {@link #count(int)} on, then gives the new count back with {@link #setCount} before anything
+     * else touches the queue; as with {@link #append}, at most {@link #RUN} per run.
+     */
+    public long openAddress(int key) {
+        BulkQueue[] qs = queues;
+        if (key < 0 || key >= qs.length) {
+            return 0;
+        }
+        BulkQueue q = qs[key];
+        return q.dirty ? q.address & Native.ADDRESS_MASK : 0;
+    }
+
+    /** Handles queued for {@code key} (valid after {@link #openAddress} returned an address). */
+    public int count(int key) {
+        return queues[key].count;
+    }
+
+    /** See {@link #openAddress}: the count after the caller's stores. */
+    public void setCount(int key, int count) {
+        queues[key].count = count;
+    }
+
+    /** Slots of a bulk queue (a power of two): the index mask of {@link #openAddress}'s stores. */
+    public static final int CAPACITY = BulkQueue.CAPACITY;
+
+    /**
      * After a run of {@link #append}s: pushes every full bulk of the queues open this poll, one ring
      * enqueue-burst of {@link #BULK} each, oldest first; fewer than {@link #BULK} stay queued.
      */

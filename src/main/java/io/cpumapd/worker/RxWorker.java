@@ -153,18 +153,44 @@ public final class RxWorker extends HotAgent {
         Packet p = packet;
         Redirector r = redirector;
         long h = handles & Native.ADDRESS_MASK; // a no-op, as in doWork: the reads below need no bounds check
-        for (int i = from; i < n; i++) {
+        // The bulk queue of the last key, its count in a register: no load and store of the count
+        // through memory per packet (a dependency from one packet to the next). Written back when
+        // the key changes and when the run ends.
+        int key = -1;
+        long queue = 0;
+        int count = 0;
+        int i = from;
+        for (; i < n; i++) {
             // i < n <= BURST: the mask changes nothing; no index check
             long m = M.get(ValueLayout.JAVA_LONG_UNALIGNED, h + 8L * (i & (BURST - 1)));
             p.wrapReceived(m);
             Verdict v = run(f, p);
             p.commitReceived();
-            if (v != Verdict.REDIRECT || p.targetKind() != Packet.TARGET_CPUMAP || !r.append(p.targetKey(), m)) {
+            if (v != Verdict.REDIRECT || p.targetKind() != Packet.TARGET_CPUMAP) {
                 left = v;
-                return ~i;
+                break;
             }
+            int k = p.targetKey();
+            if (k != key) {
+                if (key >= 0) {
+                    r.setCount(key, count);
+                }
+                queue = r.openAddress(k);
+                if (queue == 0) { // not open this poll (or no such key): the slow path
+                    key = -1;
+                    left = v;
+                    break;
+                }
+                key = k;
+                count = r.count(k);
+            }
+            M.set(ValueLayout.JAVA_LONG_UNALIGNED, queue + 8L * (count & (Redirector.CAPACITY - 1)), m);
+            count++;
         }
-        return n;
+        if (key >= 0) {
+            r.setCount(key, count);
+        }
+        return i < n ? ~i : n;
     }
 
     /** A packet the inner loop did not queue, with its verdict: returns 1 if it was redirected to the cpumap. */
