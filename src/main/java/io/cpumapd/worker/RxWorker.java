@@ -37,8 +37,12 @@ public final class RxWorker extends HotAgent {
     private final HandleArray dropped = new HandleArray(arena, BURST * 2);
     private final Packet packet = new Packet();
     private final CounterBlock counters;
-    /** This poll's counts, published once per poll: plain increments per packet, one store per counter. */
+    /**
+     * This poll's counts outside the fast path, published once per poll: plain increments per packet,
+     * one store per counter. Whatever adds to it sets {@link #slowCounts}.
+     */
     private final int[] pending = new int[RxCounter.values().length];
+    private boolean slowCounts;
 
     private boolean skbMode;
     private SkBuffBuilder skbBuilder;
@@ -108,6 +112,7 @@ public final class RxWorker extends HotAgent {
                     i = k + 1;
                 }
             } else {
+                slowCounts = true;
                 for (int i = 0; i < n; i++) {
                     long m = M.get(ValueLayout.JAVA_LONG_UNALIGNED, handles + 8L * (i & (BURST - 1)));
                     p.wrapReceived(m);
@@ -121,12 +126,7 @@ public final class RxWorker extends HotAgent {
                 freeDropped();
             }
         }
-        pending[RxCounter.RX.ordinal()] += total;
-        pending[RxCounter.REDIRECT.ordinal()] += redirected;
-        if (total == 0) {
-            pending[RxCounter.EMPTY_POLLS.ordinal()]++;
-        }
-        publishCounters();
+        publishCounters(total, redirected);
         r.flush();
         portTx.flush();
         int passDrops = delivery.flush();
@@ -195,6 +195,7 @@ public final class RxWorker extends HotAgent {
 
     /** A packet the inner loop did not queue, with its verdict: returns 1 if it was redirected to the cpumap. */
     private int slow(long m, Verdict v, int portId) {
+        slowCounts = true;
         if (v == Verdict.REDIRECT && packet.targetKind() == Packet.TARGET_CPUMAP) {
             // The first packet for its key this poll (the entry lookup), or a key without entry.
             if (redirector.redirect(packet.targetKey(), m)) {
@@ -219,6 +220,7 @@ public final class RxWorker extends HotAgent {
 
     /** The filter's beginBurst threw: every packet of the burst ends ABORTED, counted as an exception. */
     private void abortBurst(Packet p, HandleArray b, int n, int portId) {
+        slowCounts = true;
         for (int i = 0; i < n; i++) {
             long m = b.get(i);
             p.wrapReceived(m);
@@ -236,6 +238,7 @@ public final class RxWorker extends HotAgent {
             // Errors too (AssertionError, StackOverflowError, NoClassDefFoundError): a filter's fault
             // costs its packet, never the worker.
             pending[RxCounter.EXCEPTIONS.ordinal()]++;
+            slowCounts = true;
             return Verdict.ABORTED;
         }
     }
@@ -304,7 +307,24 @@ public final class RxWorker extends HotAgent {
         pending[v.ordinal() + RxCounter.ABORTED.ordinal()]++;
     }
 
-    private void publishCounters() {
+    /**
+     * Once per poll: the poll's packets and fast-path redirects straight from its locals, and the
+     * rest of {@link #pending} only if a packet left the fast path (a walk over every counter per
+     * poll cost as much as a packet).
+     */
+    private void publishCounters(int total, int redirected) {
+        if (total != 0) {
+            counters.add(RxCounter.RX.ordinal(), total);
+        } else {
+            counters.increment(RxCounter.EMPTY_POLLS.ordinal());
+        }
+        if (redirected != 0) {
+            counters.add(RxCounter.REDIRECT.ordinal(), redirected);
+        }
+        if (!slowCounts) {
+            return;
+        }
+        slowCounts = false;
         for (int i = 0; i < pending.length; i++) {
             if (pending[i] != 0) {
                 counters.add(i, pending[i]);
