@@ -9,7 +9,9 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * The producer side of the cpumap for one thread ({@code bpf_redirect_map} + {@code xdp_do_flush}):
- * a bulk queue per target key, pushed when full and by {@link #flush()} at the end of every poll.
+ * a bulk queue per target key, pushed in bulks of {@link #BULK}: by {@link #redirect} when one fills,
+ * by {@link #pushFull()} after a run of {@link #append}s (the RX worker's inner loop, which calls
+ * nothing), and by {@link #flush()} at the end of every poll.
  * A full ring frees what it did not take and counts it as enqueue drops of that target; the
  * producer never blocks. Single-threaded, no allocation, one native call per bulk (enqueue and the
  * free of what did not fit together).
