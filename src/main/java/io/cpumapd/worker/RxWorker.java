@@ -108,7 +108,8 @@ public final class RxWorker extends HotAgent {
                         break;
                     }
                     int k = ~end; // the packet the run stopped at, its verdict in `left`
-                    redirected += k - i + slow(M.get(ValueLayout.JAVA_LONG_UNALIGNED, handles + 8L * (k & (BURST - 1))), left, portId);
+                    long m = M.get(ValueLayout.JAVA_LONG_UNALIGNED, handles + 8L * (k & (BURST - 1)));
+                    redirected += k - i + slow(m, left, portId);
                     i = k + 1;
                 }
             } else {
