@@ -29,10 +29,10 @@ public final class Packet {
     /** Flags of {@link #redirect(int, int)}: the low two bits are the action when the key is empty. */
     public static final int REDIRECT_ACTION_MASK = 0x3;
 
+    // Nothing of the head (data address, lengths) is copied here: the mbuf holds it, adjustHead and
+    // adjustTail change it there, and the accessors read it there (an L1 hit: the driver just wrote
+    // that line). A wrap costs one store, and a program that never reads the bytes reads none of it.
     private long mbuf;
-    private long data;
-    private int length;
-    private int headLength;
     private int queue;
     private int mark;
     private int userValue;
@@ -48,9 +48,6 @@ public final class Packet {
     /** Points this flyweight at {@code mbuf}; mark, user value and queue come from its metadata area. */
     public void wrap(long mbuf) {
         this.mbuf = mbuf;
-        this.data = Mbuf.dataAddress(mbuf);
-        this.headLength = Mbuf.dataLength(mbuf);
-        this.length = Mbuf.packetLength(mbuf);
         this.metaRead = false;
         this.metaDirty = false;
         this.targetKind = TARGET_NONE;
@@ -87,9 +84,6 @@ public final class Packet {
      */
     public void wrapReceived(long mbuf) {
         this.mbuf = mbuf;
-        this.data = Mbuf.dataAddress(mbuf);
-        this.headLength = Mbuf.dataLength(mbuf);
-        this.length = Mbuf.packetLength(mbuf);
         this.targetKind = TARGET_NONE;
         if (metaDirty) {
             // The previous packet's filter set a mark or user value: this one starts from none.
@@ -122,22 +116,22 @@ public final class Packet {
 
     /** Address of the first byte, for parsers that read in place (see {@code Headers}): {@link #headLength()} bytes. */
     public long dataAddress() {
-        return data;
+        return Mbuf.dataAddress(mbuf);
     }
 
     /** Bytes of the whole frame, every segment. */
     public int length() {
-        return length;
+        return Mbuf.packetLength(mbuf);
     }
 
     /** Bytes readable in place at {@link #dataAddress()}: the first segment (all of a frame that fits one mbuf). */
     public int headLength() {
-        return headLength;
+        return Mbuf.dataLength(mbuf);
     }
 
     /** Whether the frame spans more than one mbuf. */
     public boolean isChained() {
-        return headLength != length;
+        return headLength() != length();
     }
 
     public int port() {
@@ -187,15 +181,15 @@ public final class Packet {
     }
 
     private long at(int offset, int size) {
-        if (offset < 0 || offset > length - size) {
+        if (offset < 0 || offset > length() - size) {
             throw PacketBoundsException.INSTANCE;
         }
-        return data + offset;
+        return dataAddress() + offset;
     }
 
     /** Whether {@code size} bytes at {@code offset} lie in the first segment: the direct case. */
     private boolean inHead(int offset, int size) {
-        return offset >= 0 && offset <= headLength - size;
+        return offset >= 0 && offset <= headLength() - size;
     }
 
     /** Big-endian value of {@code size} bytes at {@code offset} across segments: the slow path. */
@@ -217,14 +211,14 @@ public final class Packet {
 
     public int getU8(int offset) {
         if (inHead(offset, 1)) {
-            return Byte.toUnsignedInt(M.get(ValueLayout.JAVA_BYTE, data + offset));
+            return Byte.toUnsignedInt(M.get(ValueLayout.JAVA_BYTE, dataAddress() + offset));
         }
         return (int) chainGet(offset, 1);
     }
 
     public int getU16(int offset) {
         if (inHead(offset, 2)) {
-            return Short.toUnsignedInt(M.get(U16, data + offset));
+            return Short.toUnsignedInt(M.get(U16, dataAddress() + offset));
         }
         return (int) chainGet(offset, 2);
     }
@@ -232,21 +226,21 @@ public final class Packet {
     /** Big-endian 32 bits (as an int; use {@link Integer#toUnsignedLong} for the unsigned value). */
     public int getU32(int offset) {
         if (inHead(offset, 4)) {
-            return M.get(U32, data + offset);
+            return M.get(U32, dataAddress() + offset);
         }
         return (int) chainGet(offset, 4);
     }
 
     public long getU64(int offset) {
         if (inHead(offset, 8)) {
-            return M.get(U64, data + offset);
+            return M.get(U64, dataAddress() + offset);
         }
         return chainGet(offset, 8);
     }
 
     public void setU8(int offset, int value) {
         if (inHead(offset, 1)) {
-            M.set(ValueLayout.JAVA_BYTE, data + offset, (byte) value);
+            M.set(ValueLayout.JAVA_BYTE, dataAddress() + offset, (byte) value);
         } else {
             chainSet(offset, 1, value);
         }
@@ -254,7 +248,7 @@ public final class Packet {
 
     public void setU16(int offset, int value) {
         if (inHead(offset, 2)) {
-            M.set(U16, data + offset, (short) value);
+            M.set(U16, dataAddress() + offset, (short) value);
         } else {
             chainSet(offset, 2, value);
         }
@@ -262,7 +256,7 @@ public final class Packet {
 
     public void setU32(int offset, int value) {
         if (inHead(offset, 4)) {
-            M.set(U32, data + offset, value);
+            M.set(U32, dataAddress() + offset, value);
         } else {
             chainSet(offset, 4, value);
         }
@@ -270,7 +264,7 @@ public final class Packet {
 
     public void setU64(int offset, long value) {
         if (inHead(offset, 8)) {
-            M.set(U64, data + offset, value);
+            M.set(U64, dataAddress() + offset, value);
         } else {
             chainSet(offset, 8, value);
         }
@@ -279,7 +273,7 @@ public final class Packet {
     /** Copies {@code len} bytes at {@code offset} into {@code dst} (control paths and tests). */
     public void copyTo(int offset, byte[] dst, int dstOffset, int len) {
         if (inHead(offset, len)) {
-            MemorySegment.copy(M, ValueLayout.JAVA_BYTE, data + offset, dst, dstOffset, len);
+            MemorySegment.copy(M, ValueLayout.JAVA_BYTE, dataAddress() + offset, dst, dstOffset, len);
             return;
         }
         at(offset, len);
@@ -295,13 +289,10 @@ public final class Packet {
      */
     public boolean adjustHead(int delta) {
         int headroom = Mbuf.dataOffset(mbuf);
-        if (delta < -headroom || headLength - delta < 14) {
+        if (delta < -headroom || headLength() - delta < 14) {
             return false;
         }
         Mbuf.adjustHead(mbuf, delta);
-        data += delta;
-        length -= delta;
-        headLength -= delta;
         return true;
     }
 
@@ -310,12 +301,11 @@ public final class Packet {
      * for a chained frame (its tail is in another segment).
      */
     public boolean adjustTail(int delta) {
+        int length = length();
         if (isChained() || delta > Mbuf.tailroom(mbuf) || length + delta < 14) {
             return false;
         }
-        headLength += delta;
-        length += delta;
-        Mbuf.setLength(mbuf, length);
+        Mbuf.setLength(mbuf, length + delta);
         return true;
     }
 

@@ -37,13 +37,19 @@ public final class RxWorker extends HotAgent {
     private final HandleArray dropped = new HandleArray(arena, BURST * 2);
     private final Packet packet = new Packet();
     private final CounterBlock counters;
-    /** This poll's counts, published once per poll: plain increments per packet, one store per counter. */
+    /**
+     * This poll's counts outside the fast path, published once per poll: plain increments per packet,
+     * one store per counter. Whatever adds to it sets {@link #slowCounts}.
+     */
     private final int[] pending = new int[RxCounter.values().length];
+    private boolean slowCounts;
 
     private boolean skbMode;
     private SkBuffBuilder skbBuilder;
     private SkBuff skb;
     private int drops;
+    /** The verdict of the packet an {@link #appendRun} stopped at. */
+    private Verdict left;
 
     public RxWorker(String name, int cpu, List<RxQueue> queues, FilterSlot filter, Quiescence quiescence,
             Supplier<Redirector> redirectors, Supplier<PortTx> portTxs, Supplier<Delivery> deliveries,
@@ -74,7 +80,7 @@ public final class RxWorker extends HotAgent {
         Packet p = packet;
         HandleArray b = burst;
         Redirector r = redirector;
-        boolean nativeMode = !skbMode;
+        boolean nativeMode = !skbMode; // skb mode builds SkBuffs: no inner loop, every packet takes act()
         int total = 0;
         int redirected = 0;
         for (RxQueue q : queues) {
@@ -91,32 +97,29 @@ public final class RxWorker extends HotAgent {
                 continue;
             }
             long handles = b.address(0) & Native.ADDRESS_MASK; // no-op mask: no bounds check per read
-            int i = 0;
-            while (i < n) {
-                // The inner loop has no call in it (the JIT keeps its values in registers): filter,
-                // metadata, and the append to a bulk queue already open this poll. It leaves for
-                // everything else, with the packet it stopped at handled below: a queue that just
-                // filled is pushed there, before the next packet, as the kernel's bq_enqueue does.
-                long m;
-                Verdict v;
-                int fill;
-                int from = i;
-                do {
-                    // i < n <= BURST: the mask changes nothing, and keeps the index out of the JIT's
-                    // range-check elimination, whose loop set-up would run again at every re-entry.
-                    m = M.get(ValueLayout.JAVA_LONG_UNALIGNED, handles + 8L * (i++ & (BURST - 1)));
+            if (nativeMode) {
+                int i = 0;
+                while (i < n) {
+                    int end = appendRun(f, handles, i, n);
+                    // The bulks that filled during the run, each pushed on its own as if at its 8th packet.
+                    r.pushFull();
+                    if (end >= 0) {
+                        redirected += end - i;
+                        break;
+                    }
+                    int k = ~end; // the packet the run stopped at, its verdict in `left`
+                    long m = M.get(ValueLayout.JAVA_LONG_UNALIGNED, handles + 8L * (k & (BURST - 1)));
+                    redirected += k - i + slow(m, left, portId);
+                    i = k + 1;
+                }
+            } else {
+                slowCounts = true;
+                for (int i = 0; i < n; i++) {
+                    long m = M.get(ValueLayout.JAVA_LONG_UNALIGNED, handles + 8L * (i & (BURST - 1)));
                     p.wrapReceived(m);
-                    v = run(f, p);
+                    Verdict v = run(f, p);
                     p.commitReceived();
-                    fill = v == Verdict.REDIRECT && p.targetKind() == Packet.TARGET_CPUMAP && nativeMode
-                            ? r.append(p.targetKey(), m) : -1;
-                } while (fill > 0 && fill < Redirector.BULK && i < n);
-                // Every packet of the run was appended, but the last one if it left for the slow path.
-                redirected += i - from;
-                if (fill == Redirector.BULK) {
-                    r.pushFull(p.targetKey());
-                } else if (fill < 0) {
-                    redirected += slow(m, v, portId, nativeMode) - 1;
+                    act(m, v, portId);
                 }
             }
             total += n;
@@ -124,12 +127,7 @@ public final class RxWorker extends HotAgent {
                 freeDropped();
             }
         }
-        pending[RxCounter.RX.ordinal()] += total;
-        pending[RxCounter.REDIRECT.ordinal()] += redirected;
-        if (total == 0) {
-            pending[RxCounter.EMPTY_POLLS.ordinal()]++;
-        }
-        publishCounters();
+        publishCounters(total, redirected);
         r.flush();
         portTx.flush();
         int passDrops = delivery.flush();
@@ -144,9 +142,62 @@ public final class RxWorker extends HotAgent {
         return total;
     }
 
+    /**
+     * The inner loop: packets {@code from..n-1} of the burst (filter, metadata, append to a bulk queue
+     * open this poll), until one needs anything else. It calls nothing and pushes nothing (the caller
+     * pushes the bulks that filled with {@link Redirector#pushFull()} after it), so the JIT keeps its
+     * values in registers. Returns {@code n} when every packet was appended; otherwise {@code ~k},
+     * {@code k} the packet it stopped at, with that packet's verdict in {@link #left} (the packet
+     * flyweight still on it).
+     */
+    private int appendRun(PacketFilter f, long handles, int from, int n) {
+        Packet p = packet;
+        Redirector r = redirector;
+        long h = handles & Native.ADDRESS_MASK; // a no-op, as in doWork: the reads below need no bounds check
+        // The bulk queue of the last key, its count in a register: no load and store of the count
+        // through memory per packet (a dependency from one packet to the next). Written back when
+        // the key changes and when the run ends.
+        int key = -1;
+        long queue = 0;
+        int count = 0;
+        int i = from;
+        for (; i < n; i++) {
+            // i < n <= BURST: the mask changes nothing; no index check
+            long m = M.get(ValueLayout.JAVA_LONG_UNALIGNED, h + 8L * (i & (BURST - 1)));
+            p.wrapReceived(m);
+            Verdict v = run(f, p);
+            p.commitReceived();
+            if (v != Verdict.REDIRECT || p.targetKind() != Packet.TARGET_CPUMAP) {
+                left = v;
+                break;
+            }
+            int k = p.targetKey();
+            if (k != key) {
+                if (key >= 0) {
+                    r.setCount(key, count);
+                }
+                queue = r.openAddress(k);
+                if (queue == 0) { // not open this poll (or no such key): the slow path
+                    key = -1;
+                    left = v;
+                    break;
+                }
+                key = k;
+                count = r.count(k);
+            }
+            M.set(ValueLayout.JAVA_LONG_UNALIGNED, queue + 8L * (count & (Redirector.CAPACITY - 1)), m);
+            count++;
+        }
+        if (key >= 0) {
+            r.setCount(key, count);
+        }
+        return i < n ? ~i : n;
+    }
+
     /** A packet the inner loop did not queue, with its verdict: returns 1 if it was redirected to the cpumap. */
-    private int slow(long m, Verdict v, int portId, boolean nativeMode) {
-        if (v == Verdict.REDIRECT && packet.targetKind() == Packet.TARGET_CPUMAP && nativeMode) {
+    private int slow(long m, Verdict v, int portId) {
+        slowCounts = true;
+        if (v == Verdict.REDIRECT && packet.targetKind() == Packet.TARGET_CPUMAP) {
             // The first packet for its key this poll (the entry lookup), or a key without entry.
             if (redirector.redirect(packet.targetKey(), m)) {
                 return 1;
@@ -170,6 +221,7 @@ public final class RxWorker extends HotAgent {
 
     /** The filter's beginBurst threw: every packet of the burst ends ABORTED, counted as an exception. */
     private void abortBurst(Packet p, HandleArray b, int n, int portId) {
+        slowCounts = true;
         for (int i = 0; i < n; i++) {
             long m = b.get(i);
             p.wrapReceived(m);
@@ -187,6 +239,7 @@ public final class RxWorker extends HotAgent {
             // Errors too (AssertionError, StackOverflowError, NoClassDefFoundError): a filter's fault
             // costs its packet, never the worker.
             pending[RxCounter.EXCEPTIONS.ordinal()]++;
+            slowCounts = true;
             return Verdict.ABORTED;
         }
     }
@@ -255,7 +308,24 @@ public final class RxWorker extends HotAgent {
         pending[v.ordinal() + RxCounter.ABORTED.ordinal()]++;
     }
 
-    private void publishCounters() {
+    /**
+     * Once per poll: the poll's packets and fast-path redirects straight from its locals, and the
+     * rest of {@link #pending} only if a packet left the fast path (a walk over every counter per
+     * poll cost as much as a packet).
+     */
+    private void publishCounters(int total, int redirected) {
+        if (total != 0) {
+            counters.add(RxCounter.RX.ordinal(), total);
+        } else {
+            counters.increment(RxCounter.EMPTY_POLLS.ordinal());
+        }
+        if (redirected != 0) {
+            counters.add(RxCounter.REDIRECT.ordinal(), redirected);
+        }
+        if (!slowCounts) {
+            return;
+        }
+        slowCounts = false;
         for (int i = 0; i < pending.length; i++) {
             if (pending[i] != 0) {
                 counters.add(i, pending[i]);
