@@ -189,7 +189,8 @@ class ConfigLoaderTest {
 
         Config veth = ConfigLoader.load(Path.of("config/examples/veth-af-xdp.yaml"), false);
         assertThat(veth.ports().getFirst().vdevArg()).isEqualTo("net_af_xdp0,iface=veth0,start_queue=0,queue_count=1,busy_budget=0");
-        assertThat(veth.rxWorkers().getFirst().idle()).isEqualTo("busy-spin");
+        assertThat(veth.rxWorkers().getFirst().idle()).isNull(); // as consumer.idle: backoff
+        assertThat(veth.consumer().idle()).isEqualTo("backoff");
         assertThat(ConfigLoader.parse(veth.toYaml(), Path.of("/"), false)).isEqualTo(veth);
 
         Config jumbo = ConfigLoader.load(Path.of("config/examples/veth-pcap-jumbo.yaml"), false);

@@ -22,7 +22,8 @@ import java.util.TreeMap;
  * iperf3 processes) and the client's TCP state half-way ({@code ss -ti}: RTT, cwnd, retransmits);
  * for cpumapd runs also what /metrics says of it: GRO flushes by reason, GSO frames and segments,
  * RX packets and empty polls, consumer busy and idle time, packets the consumers dequeued.
- * Asserts nothing.
+ * Asserts nothing. The daemons of the runs that are not theirs are stopped (SIGSTOP), so a spinning
+ * RX worker takes no CPU from another path's run.
  *
  * <pre>mvn -q test-compile
  * java --enable-native-access=ALL-UNNAMED -cp target/test-classes:target/classes:$(cat target/test.classpath) \
@@ -84,6 +85,12 @@ public final class GroIperfBenchmark {
                 System.out.printf("round %d, load average %s%n", r + 1, loadAverage());
                 for (int k = 0; k < order.size(); k++) {
                     int p = order.get((k + r) % order.size());
+                    // Only the daemon of this run runs: a spinning RX worker of another would take a
+                    // CPU from this run (the example's RX worker spins).
+                    signal(d, p == 1 || p == 2 ? "CONT" : "STOP");
+                    if (dV != null) {
+                        signal(dV, p == 3 || p == 4 ? "CONT" : "STOP");
+                    }
                     if (p == 0 || p == 5) {
                         NetNamespace from = p == 0 ? a : c;
                         NetNamespace to = p == 0 ? b : e;
@@ -127,6 +134,10 @@ public final class GroIperfBenchmark {
                 }
                 System.out.println(line);
             }
+            signal(d, "CONT"); // to stop as they should
+            if (dV != null) {
+                signal(dV, "CONT");
+            }
             double[] mean = new double[names.length];
             for (double[] v : all) {
                 for (int p = 0; p < names.length; p++) {
@@ -147,6 +158,15 @@ public final class GroIperfBenchmark {
                 line.append(String.format(" von/on %.2f", mean[3] / mean[1]));
             }
             System.out.println(line);
+        }
+    }
+
+    /** Sends SIGSTOP or SIGCONT to the daemon's process. */
+    static void signal(DaemonProcess daemon, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(daemon.process().pid()))
+                .inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + signal + " failed");
         }
     }
 
