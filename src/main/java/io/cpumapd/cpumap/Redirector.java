@@ -147,11 +147,7 @@ public final class Redirector {
     private void pushBulks(BulkQueue q, int key) {
         int n = q.count;
         long a = q.address;
-        int off = 0;
-        while (n - off >= BULK) {
-            send(q, key, a + 8L * off, BULK);
-            off += BULK;
-        }
+        int off = sendFullBulks(q, key, n);
         int rest = n - off;
         for (int i = 0; i < rest; i++) { // fewer than BULK: to the front, for the next bulk
             ALL.set(ValueLayout.JAVA_LONG_UNALIGNED, a + 8L * i,
@@ -200,13 +196,21 @@ public final class Redirector {
             return;
         }
         q.count = 0;
+        int off = sendFullBulks(q, key, n);
+        if (off < n) {
+            send(q, key, q.address + 8L * off, n - off);
+        }
+    }
+
+    /** Sends the first {@code n} handles of the queue in bulks of {@link #BULK}; returns where the rest (fewer) starts. */
+    private int sendFullBulks(BulkQueue q, int key, int n) {
         long a = q.address;
         int off = 0;
-        while (n - off > BULK) {
+        while (n - off >= BULK) {
             send(q, key, a + 8L * off, BULK);
             off += BULK;
         }
-        send(q, key, a + 8L * off, n - off);
+        return off;
     }
 
     /** One native call per bulk: the ring enqueue-burst, and the free of what a full ring did not take. */

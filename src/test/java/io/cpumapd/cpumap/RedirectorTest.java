@@ -47,11 +47,16 @@ class RedirectorTest {
         }
     }
 
-    @Test
-    void aRunIsPushedInFullBulksInOrderAndTheFlushPushesTheRest() {
+    /** A one-entry map on CPU 0 whose consumers never run. */
+    private static CpuMap parkedMap() {
         BitSet cpus = new BitSet();
         cpus.set(0);
-        CpuMap map = new CpuMap(1, cpus, new Quiescence(), (m, e) -> new Parked());
+        return new CpuMap(1, cpus, new Quiescence(), (m, e) -> new Parked());
+    }
+
+    @Test
+    void aRunIsPushedInFullBulksInOrderAndTheFlushPushesTheRest() {
+        CpuMap map = parkedMap();
         try (Arena arena = Arena.ofConfined()) {
             CpuMapEntry entry = map.update(0, 128, null, CpuMap.ANY);
             Redirector r = new Redirector(map, arena);
@@ -92,9 +97,7 @@ class RedirectorTest {
 
     @Test
     void aFullRingFreesAndCountsWhatABulkCouldNotEnqueue() {
-        BitSet cpus = new BitSet();
-        cpus.set(0);
-        CpuMap map = new CpuMap(1, cpus, new Quiescence(), (m, e) -> new Parked());
+        CpuMap map = parkedMap();
         try (Arena arena = Arena.ofConfined()) {
             CpuMapEntry entry = map.update(0, 8, null, CpuMap.ANY);
             int capacity = entry.ring().capacity();
