@@ -123,7 +123,7 @@ public final class ConfigLoader {
             workers.add(RxWorkerConfig.read(e.mapping(RxWorkerConfig.KEYS), e.index()));
         }
         FilterConfig filter = FilterConfig.read(n.requiredMapping("filter", FilterConfig.KEYS), baseDir);
-        CpuMapConfig cpumap = CpuMapConfig.read(n.requiredMapping("cpumap", CpuMapConfig.KEYS));
+        CpuMapConfig cpumap = CpuMapConfig.read(n.requiredMapping("cpumap", CpuMapConfig.KEYS), baseDir);
         ConsumerConfig consumer = ConsumerConfig.read(n.mapping("consumer", ConsumerConfig.KEYS));
         TapConfig tap = TapConfig.read(n.mapping("tap", TapConfig.KEYS));
         MetricsConfig metrics = MetricsConfig.read(n.mapping("metrics", MetricsConfig.KEYS));

@@ -1,5 +1,6 @@
 package io.cpumapd.config;
 
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,13 +27,15 @@ public record CpuMapEntryConfig(int cpu, int qsize, String program, Map<String, 
         this(cpu, qsize, program, params, DEFAULT_GRO);
     }
 
-    static CpuMapEntryConfig read(YamlNode n) {
+    /** Rule files its parameters name resolve against {@code baseDir}, as the filter's. */
+    static CpuMapEntryConfig read(YamlNode n, Path baseDir) {
         int cpu = n.requiredInteger("cpu", 0, Integer.MAX_VALUE);
         int qsize = n.requiredInteger("qsize", 1, MAX_QSIZE);
         String program = n.string("program", DEFAULT_PROGRAM);
         if (program.isEmpty()) {
             throw new ConfigException(n.path("program"), "must not be empty");
         }
-        return new CpuMapEntryConfig(cpu, qsize, program, n.stringMap("params"), n.bool("gro", DEFAULT_GRO));
+        return new CpuMapEntryConfig(cpu, qsize, program, FilterConfig.ruleFiles(n.stringMap("params"), baseDir),
+                n.bool("gro", DEFAULT_GRO));
     }
 }

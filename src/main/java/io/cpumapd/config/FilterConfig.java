@@ -9,8 +9,8 @@ import java.util.Map;
 /**
  * The filter every RX worker runs, by name, with its parameters. {@code pluginDir} (nullable) is an
  * extra directory of filter jars; {@code rulesDir} (nullable) the directory files named over the control
- * socket ({@code acl}'s {@code rules=FILE}) must lie in. Both are resolved against the configuration
- * file's directory.
+ * socket ({@code acl}'s {@code rules=FILE}) must lie in. Both, and the rule files the parameters
+ * name, are resolved against the configuration file's directory.
  */
 public record FilterConfig(String name, Map<String, String> params, Path pluginDir, Path rulesDir) {
     static final List<String> KEYS = List.of("name", "params", "plugin_dir", "rules_dir");
@@ -20,8 +20,27 @@ public record FilterConfig(String name, Map<String, String> params, Path pluginD
     }
 
     static FilterConfig read(YamlNode n, Path baseDir) {
-        return new FilterConfig(n.requiredString("name"), n.stringMap("params"), directory(n, "plugin_dir", baseDir),
-                directory(n, "rules_dir", baseDir));
+        return new FilterConfig(n.requiredString("name"), ruleFiles(n.stringMap("params"), baseDir),
+                directory(n, "plugin_dir", baseDir), directory(n, "rules_dir", baseDir));
+    }
+
+    /**
+     * The parameters of a filter or program as the configuration file gives them, with every file they
+     * name ({@code rules}, {@code then.rules}, any key ending in {@code .rules}) made absolute against
+     * the file's directory: the daemon's working directory (/ under systemd) plays no part, and a
+     * reload reads the same files.
+     */
+    static Map<String, String> ruleFiles(Map<String, String> params, Path baseDir) {
+        Map<String, String> out = new LinkedHashMap<>(params);
+        for (Map.Entry<String, String> e : params.entrySet()) {
+            String key = e.getKey();
+            String value = e.getValue();
+            if ((key.equals("rules") || key.endsWith(".rules")) && !value.isEmpty()
+                    && !Path.of(value).isAbsolute()) {
+                out.put(key, baseDir.resolve(value).toAbsolutePath().normalize().toString());
+            }
+        }
+        return out;
     }
 
     private static Path directory(YamlNode n, String key, Path baseDir) {

@@ -135,6 +135,38 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void ruleFilesInParametersResolveAgainstTheFilesDirectoryNotTheWorkingDirectory() throws Exception {
+        Path conf = Files.createDirectories(dir.resolve("etc"));
+        Files.createDirectories(conf.resolve("entry"));
+        Files.writeString(conf.resolve("blocklist.rules"), "drop dst=198.18.0.1/32\n");
+        Files.writeString(conf.resolve("entry/second.rules"), "pass dst=198.18.0.2/32\n");
+        Path absolute = Files.writeString(dir.resolve("abs.rules"), "drop\n");
+        Path file = conf.resolve("cpumapd.yaml");
+        Files.writeString(file, MINIMAL.replace("name: l4-hash", "name: acl\n  params: {rules: blocklist.rules,"
+                + " then.rules: ../abs.rules, mode: ../not-a-file}")
+                .replace("max_entries: 1", "max_entries: 2\n  entries:\n    - {cpu: 0, qsize: 64, program: acl,"
+                        + " params: {rules: entry/second.rules, default: drop}}\n    - {cpu: 1, qsize: 64,"
+                        + " program: acl, params: {rules: " + absolute + ", other.rules: \"\"}}"));
+
+        Config c = ConfigLoader.load(file, false);
+
+        assertThat(c.filter().params()).containsExactly(Map.entry("rules", conf.resolve("blocklist.rules").toString()),
+                Map.entry("then.rules", absolute.toString()), Map.entry("mode", "../not-a-file"));
+        assertThat(c.cpumap().entries().get(0).params()).containsExactly(
+                Map.entry("rules", conf.resolve("entry/second.rules").toString()), Map.entry("default", "drop"));
+        assertThat(c.cpumap().entries().get(1).params()).as("absolute and empty values stay as written")
+                .containsExactly(Map.entry("rules", absolute.toString()), Map.entry("other.rules", ""));
+        // The files are read from there, whatever the working directory (this test's is the checkout).
+        assertThat(Files.exists(Path.of("blocklist.rules"))).isFalse();
+        assertThat(io.cpumapd.filter.Programs.create("acl", c.cpumap().entries().get(0).params())).isNotNull();
+        assertThat(io.cpumapd.filter.Programs.create("acl", Map.of("rules", c.filter().params().get("rules"))))
+                .isNotNull();
+        // And the configuration written back reads the same.
+        assertThat(ConfigLoader.parse(c.toYaml(), dir.resolve("elsewhere"), false).filter().params())
+                .isEqualTo(c.filter().params());
+    }
+
+    @Test
     void parameterScalarsBecomeStrings() {
         Config c = ConfigLoader.parse(MINIMAL.replace("name: l4-hash", "name: l4-hash\n  params: {seed: 7, ipv6: true,"
                 + " mode: fast, ratio: 0.5}"), dir);
@@ -156,11 +188,11 @@ class ConfigLoaderTest {
 
     @Test
     void anEntrysGroIsOnUnlessSetOff() {
-        String two = MINIMAL.replace("max_entries: 1", "max_entries: 1\n  entries: [{cpu: 0, qsize: 64, gro: false}]");
+        String two = MINIMAL.replace("max_entries: 1", "max_entries: 2\n  entries: [{cpu: 0, qsize: 64, gro: false}]");
         Config c = ConfigLoader.parse(two, dir);
         assertThat(c.cpumap().entries()).containsExactly(new CpuMapEntryConfig(0, 64, "pass", Map.of(), false));
         assertThat(ConfigLoader.parse(c.toYaml(), dir).cpumap().entries().getFirst().gro()).isFalse();
-        Config on = ConfigLoader.parse(MINIMAL.replace("max_entries: 1", "max_entries: 1\n  entries: [{cpu: 0, qsize: 64}]"),
+        Config on = ConfigLoader.parse(MINIMAL.replace("max_entries: 1", "max_entries: 2\n  entries: [{cpu: 0, qsize: 64}]"),
                 dir);
         assertThat(on.cpumap().entries().getFirst().gro()).isTrue();
         assertThatThrownBy(() -> ConfigLoader.parse(two.replace("gro: false", "gro: maybe"), dir))
