@@ -139,6 +139,29 @@ class DebianPackageIT {
         assertThat(r.output().lines().filter(l -> l.startsWith("E: "))).isEmpty();
     }
 
+    /**
+     * The packaged unit as systemd reads it ({@code systemd-analyze verify}, which needs no running
+     * systemd): no unknown key, no value it would ignore, and commands that exist. The unit names
+     * /usr/bin/cpumapd, so a copy names the unpacked one instead; nothing else is changed.
+     */
+    @Test
+    void systemdAcceptsTheUnitAsIs() throws Exception {
+        String unit = Files.readString(root.resolve("lib/systemd/system/cpumapd.service"));
+        assertThat(unit).contains("ExecStart=/usr/bin/cpumapd ", "ExecReload=/usr/bin/cpumapd ");
+        Path dir = Files.createDirectory(work.resolve("unit"));
+        Path copy = Files.writeString(dir.resolve("cpumapd.service"),
+                unit.replace("/usr/bin/cpumapd", root.resolve("usr/bin/cpumapd").toString()));
+        Cmd.Result r = Cmd.run(Duration.ofSeconds(60), List.of("systemd-analyze", "verify", "--man=no", copy.toString()));
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output().strip()).as("warnings of systemd-analyze verify").isEmpty();
+
+        // The check itself finds a broken unit: a misspelt value is only a warning, the exit code stays 0.
+        Path bad = Files.writeString(dir.resolve("cpumapd-bad.service"), Files.readString(copy)
+                .replace("Type=notify", "Type=notfy"));
+        assertThat(Cmd.run(Duration.ofSeconds(60), List.of("systemd-analyze", "verify", "--man=no", bad.toString()))
+                .output()).contains("notfy");
+    }
+
     @Test
     void runsFromTheUnpackedRootWithoutJdkOrMaven() throws Exception {
         try (var entries = Files.list(bin)) {
