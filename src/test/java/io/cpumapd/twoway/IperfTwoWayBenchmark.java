@@ -41,7 +41,13 @@ public final class IperfTwoWayBenchmark {
         try (TwoWayLab lab = TwoWayLab.create(1);
                 NetNamespace a = NetNamespace.create("c14pa");
                 NetNamespace b = NetNamespace.create("c14pb")) {
-            lab.start(dir, exampleConfig(lab, dir));
+            int metricsPort;
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                metricsPort = free.getLocalPort();
+            }
+            // The example has no metrics section, and the default port (9477) may be a daemon's already.
+            lab.start(dir, exampleConfig(lab, dir) + "\nmetrics: {enabled: true, bind: 127.0.0.1, port: " + metricsPort
+                    + "}\n");
             plainPair(a, b, "c14p", "198.18.100");
             String[] kinds = {"tcp client->host", "tcp host->client", "udp client->host", "udp host->client"};
             Map<String, List<double[]>> results = new LinkedHashMap<>();
