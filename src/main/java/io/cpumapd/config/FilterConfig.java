@@ -1,5 +1,6 @@
 package io.cpumapd.config;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -33,14 +34,23 @@ public record FilterConfig(String name, Map<String, String> params, Path pluginD
     static Map<String, String> ruleFiles(Map<String, String> params, Path baseDir) {
         Map<String, String> out = new LinkedHashMap<>(params);
         for (Map.Entry<String, String> e : params.entrySet()) {
-            String key = e.getKey();
             String value = e.getValue();
-            if ((key.equals("rules") || key.endsWith(".rules")) && !value.isEmpty()
-                    && !Path.of(value).isAbsolute()) {
-                out.put(key, baseDir.resolve(value).toAbsolutePath().normalize().toString());
+            if (namesRuleFile(e.getKey()) && !value.isEmpty()) {
+                try {
+                    if (!Path.of(value).isAbsolute()) {
+                        out.put(e.getKey(), baseDir.resolve(value).toAbsolutePath().normalize().toString());
+                    }
+                } catch (InvalidPathException notAPath) {
+                    // left as written: the filter that reads it reports the file it cannot open
+                }
             }
         }
         return out;
+    }
+
+    /** Whether a filter or program parameter names a rule file: {@code rules}, or a key ending in {@code .rules}. */
+    public static boolean namesRuleFile(String key) {
+        return key.equals("rules") || key.endsWith(".rules");
     }
 
     private static Path directory(YamlNode n, String key, Path baseDir) {

@@ -97,7 +97,7 @@ public final class FilterState {
     Map<String, String> confined(Map<String, String> requested) throws FilterException {
         Map<String, String> out = new LinkedHashMap<>(requested);
         for (Map.Entry<String, String> e : requested.entrySet()) {
-            if (!e.getKey().equals("rules") && !e.getKey().endsWith(".rules")) {
+            if (!FilterConfig.namesRuleFile(e.getKey())) {
                 continue;
             }
             if (rulesDir == null) {
